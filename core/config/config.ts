@@ -1,0 +1,108 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/** Accepts the usual spellings of a boolean in an environment variable. */
+const envBoolean = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const positiveInt = (def: number) => z.coerce.number().int().positive().default(def);
+
+/** The whole environment Vigil reads, in one place. README's configuration table mirrors this. */
+export const configSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+    .optional(),
+  REDIS_SERVER_BIN: z.string().min(1).default('redis-server'),
+  MONGODB_URI: z
+    .string()
+    .regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://')
+    .optional(),
+  RULES_DIR: z.string().min(1).default('./rules'),
+  VIGIL_ROLE: z.enum(['all', 'server', 'worker']).default('all'),
+  VIGIL_ADMIN_PASSWORD: z.string().min(10, 'must be at least 10 characters').optional(),
+  INGEST_MAX_EVENTS: positiveInt(5000),
+  INGEST_MAX_BYTES: positiveInt(5 * 1024 * 1024),
+  /** Waiting batches in the queue above which ingest answers 429 with Retry-After. */
+  INGEST_QUEUE_HIGH_WATER: positiveInt(2000),
+  WORKER_CONCURRENCY: positiveInt(2),
+  INCIDENT_SUPPRESSION_MINUTES: positiveInt(10),
+  SESSION_TTL_HOURS: positiveInt(12),
+  COOKIE_SECURE: envBoolean.default(false),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type RawConfig = z.infer<typeof configSchema>;
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  redisUrl: string | null;
+  redisServerBin: string;
+  mongodbUri: string | null;
+  rulesDir: string;
+  role: 'all' | 'server' | 'worker';
+  adminPassword: string | null;
+  ingest: { maxEvents: number; maxBytes: number; queueHighWater: number };
+  workerConcurrency: number;
+  suppressionMs: number;
+  sessionTtlMs: number;
+  cookieSecure: boolean;
+  logLevel: RawConfig['LOG_LEVEL'];
+}
+
+export class ConfigError extends Error {
+  readonly problems: { key: string; message: string }[];
+  constructor(problems: { key: string; message: string }[]) {
+    super(
+      `Invalid configuration:\n${problems.map((p) => `  ${p.key}: ${p.message}`).join('\n')}`,
+    );
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/**
+ * Parses the environment once. Every bad key is reported together, so an operator fixes them in one go.
+ * Empty strings count as unset: `FOO=` in a unit file should mean "use the default", not "invalid".
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  const input: Record<string, string> = {};
+  for (const key of Object.keys(configSchema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') input[key] = value;
+  }
+  const parsed = configSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => ({ key: String(issue.path[0] ?? '?'), message: issue.message })),
+    );
+  }
+  const c = parsed.data;
+  return Object.freeze({
+    port: c.PORT,
+    host: c.HOST,
+    dataDir: path.resolve(c.DATA_DIR),
+    redisUrl: c.REDIS_URL ?? null,
+    redisServerBin: c.REDIS_SERVER_BIN,
+    mongodbUri: c.MONGODB_URI ?? null,
+    rulesDir: path.resolve(c.RULES_DIR),
+    role: c.VIGIL_ROLE,
+    adminPassword: c.VIGIL_ADMIN_PASSWORD ?? null,
+    ingest: Object.freeze({
+      maxEvents: c.INGEST_MAX_EVENTS,
+      maxBytes: c.INGEST_MAX_BYTES,
+      queueHighWater: c.INGEST_QUEUE_HIGH_WATER,
+    }),
+    workerConcurrency: c.WORKER_CONCURRENCY,
+    suppressionMs: c.INCIDENT_SUPPRESSION_MINUTES * 60_000,
+    sessionTtlMs: c.SESSION_TTL_HOURS * 3_600_000,
+    cookieSecure: c.COOKIE_SECURE,
+    logLevel: c.LOG_LEVEL,
+  });
+}

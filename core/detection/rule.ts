@@ -1,0 +1,40 @@
+import type { Severity } from '../domain/types.js';
+import type { Logsource } from '../domain/event.js';
+
+/** What the matcher sees of an event: its logsource and its fields as the source wrote them. */
+export interface MatchableEvent {
+  logsource: Logsource;
+  fields: Record<string, unknown>;
+}
+
+/** A detection rule compiled once into a matcher. */
+export interface CompiledRule {
+  id: string;
+  title: string;
+  level: Severity;
+  status: string | null;
+  description: string | null;
+  author: string | null;
+  references: string[];
+  falsepositives: string[];
+  tags: string[];
+  logsource: Logsource;
+  /** Repository-relative path of the file the rule came from. */
+  file: string;
+  /** Fields whose values group alerts into one incident (besides rule and host); empty = rule + host. */
+  groupBy: string[];
+  matches(event: MatchableEvent): boolean;
+}
+
+/** A rule file that could not be loaded: reported, skipped, and never unloads the good rules. */
+export interface RuleLoadError {
+  file: string;
+  /** 1-based line in the file where the problem is, when it can be located. */
+  line: number | null;
+  message: string;
+}
+
+export interface Ruleset {
+  rules: CompiledRule[];
+  errors: RuleLoadError[];
+}

@@ -1,0 +1,118 @@
+/** Plain domain records shared by every layer. Storage adapters return exactly these shapes. */
+
+export const ROLES = ['admin', 'analyst', 'agency_admin', 'leadership'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Sigma levels double as incident severities. */
+export const SEVERITIES = ['informational', 'low', 'medium', 'high', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export const INCIDENT_STATUSES = [
+  'new',
+  'triaged',
+  'investigating',
+  'contained',
+  'resolved',
+  'false_positive',
+  'closed',
+] as const;
+export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
+/** Statuses in which an incident still accepts new alerts of its group. */
+export const OPEN_STATUSES: readonly IncidentStatus[] = ['new', 'triaged', 'investigating', 'contained'];
+
+export interface Agency {
+  id: string;
+  name: string;
+  code: string;
+  createdAt: string;
+}
+
+export interface Agent {
+  id: string;
+  agencyId: string;
+  name: string;
+  /** Public, non-secret part of the key: lets ingest find the agent without scanning every hash. */
+  keyPrefix: string;
+  /** scrypt hash of the whole key; the key itself is never stored. */
+  keyHash: string;
+  createdAt: string;
+  revokedAt: string | null;
+  lastSeenAt: string | null;
+}
+
+export interface User {
+  id: string;
+  username: string;
+  passwordHash: string;
+  role: Role;
+  agencyId: string | null;
+  createdAt: string;
+  disabled: boolean;
+}
+
+export interface Entities {
+  hosts: string[];
+  users: string[];
+  ips: string[];
+}
+
+/** The fields of one triggering event kept with an alert so analysts can read them without the raw log. */
+export interface AlertEvent {
+  id: string;
+  time: string;
+  host: string | null;
+  logsource: { product?: string; category?: string; service?: string };
+  fields: Record<string, unknown>;
+}
+
+export interface Alert {
+  id: string;
+  incidentId: string;
+  ruleId: string;
+  ruleTitle: string;
+  level: Severity;
+  agencyId: string;
+  agentId: string;
+  host: string | null;
+  /** Number of events this alert stands for (one alert per rule and group per batch). */
+  eventCount: number;
+  eventIds: string[];
+  /** Up to a handful of the triggering events, for display. */
+  events: AlertEvent[];
+  tags: string[];
+  firstEventAt: string;
+  lastEventAt: string;
+  createdAt: string;
+}
+
+export interface Incident {
+  id: string;
+  title: string;
+  severity: Severity;
+  category: string;
+  agencyId: string;
+  status: IncidentStatus;
+  assignee: string | null;
+  /** Suppression key: alerts with the same key inside the window join this incident. */
+  groupKey: string;
+  ruleId: string;
+  ruleIds: string[];
+  host: string | null;
+  techniques: string[];
+  entities: Entities;
+  alertCount: number;
+  eventCount: number;
+  firstSeen: string;
+  lastSeen: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface TimelineEntry {
+  id: string;
+  incidentId: string;
+  at: string;
+  actor: string;
+  action: string;
+  details: Record<string, unknown>;
+}

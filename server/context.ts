@@ -1,0 +1,26 @@
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Config } from '../core/config/config.js';
+import type { CompiledRule } from '../core/detection/rule.js';
+import type { Logger } from '../core/logging/logger.js';
+import type { EventBatchJob } from '../core/queues/events-queue.js';
+import type { AgentService } from '../core/services/agent-service.js';
+import type { SessionStore } from '../core/services/sessions.js';
+import type { UserService } from '../core/services/user-service.js';
+import type { Storage } from '../core/storage/storage.port.js';
+
+/** Everything the HTTP and Socket.io layers need, built once in main.ts. */
+export interface ServerContext {
+  config: Readonly<Config>;
+  logger: Logger;
+  storage: Storage;
+  redis: Redis;
+  queue: Queue<EventBatchJob>;
+  sessions: SessionStore;
+  users: UserService;
+  agents: AgentService;
+  /** Current rule metadata by id, for the incident page; replaced when rules reload. */
+  rules: () => ReadonlyMap<string, CompiledRule>;
+  /** Directory of the built console; null serves no console (API only). */
+  webDir: string | null;
+}

@@ -1,0 +1,75 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { ForbiddenError, NotFoundError, ValidationError } from '../../../core/errors/app-error.js';
+import { publicAgent } from '../../../core/services/agent-service.js';
+import { publicUser } from '../../../core/services/user-service.js';
+import type { ServerContext } from '../../context.js';
+import { agencyScope, currentUser, requireRole } from '../middleware/auth.js';
+
+const newAgencySchema = z
+  .object({
+    name: z.string().trim().min(2).max(200),
+    code: z
+      .string()
+      .trim()
+      .min(2)
+      .max(32)
+      .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only'),
+  })
+  .strict();
+
+/** Agencies, users and agents: the records an admin manages. */
+export function adminRoutes(ctx: ServerContext): Router {
+  const r = Router();
+  const anyone = requireRole('admin', 'analyst', 'agency_admin', 'leadership');
+
+  r.get('/agencies', anyone, async (req, res) => {
+    const scope = agencyScope(currentUser(req));
+    const all = await ctx.storage.agencies.list();
+    res.json({ items: scope ? all.filter((a) => scope.includes(a.id)) : all });
+  });
+
+  r.post('/agencies', requireRole('admin'), async (req, res) => {
+    const parsed = newAgencySchema.safeParse(req.body);
+    if (!parsed.success) throw new ValidationError('invalid agency', parsed.error.issues);
+    res.status(201).json(await ctx.storage.agencies.create(parsed.data));
+  });
+
+  r.get('/users', requireRole('admin'), async (_req, res) => {
+    res.json({ items: (await ctx.storage.users.list()).map(publicUser) });
+  });
+
+  r.post('/users', requireRole('admin'), async (req, res) => {
+    res.status(201).json(publicUser(await ctx.users.create(req.body)));
+  });
+
+  r.get('/agents', requireRole('admin', 'analyst', 'agency_admin'), async (req, res) => {
+    const scope = agencyScope(currentUser(req));
+    const asked = typeof req.query.agencyId === 'string' ? req.query.agencyId : undefined;
+    if (scope && asked && !scope.includes(asked)) throw new ForbiddenError('not your agency');
+    const agencyId = asked ?? (scope ? scope[0] : undefined);
+    const items = await ctx.storage.agents.list(agencyId ? { agencyId } : {});
+    res.json({ items: items.map(publicAgent) });
+  });
+
+  // An agency admin manages the agents of their own agency only.
+  r.post('/agents', requireRole('admin', 'agency_admin'), async (req, res) => {
+    const scope = agencyScope(currentUser(req));
+    const agencyId = (req.body as { agencyId?: unknown } | undefined)?.agencyId;
+    if (scope && (typeof agencyId !== 'string' || !scope.includes(agencyId))) {
+      throw new ForbiddenError('not your agency');
+    }
+    const { agent, key } = await ctx.agents.create(req.body);
+    res.status(201).json({ id: agent.id, key, agent: publicAgent(agent) });
+  });
+
+  r.post('/agents/:id/revoke', requireRole('admin', 'agency_admin'), async (req, res) => {
+    const id = String(req.params.id);
+    const existing = await ctx.storage.agents.get(id);
+    const scope = agencyScope(currentUser(req));
+    if (!existing || (scope && !scope.includes(existing.agencyId))) throw new NotFoundError('agent');
+    res.json(publicAgent(await ctx.agents.revoke(id)));
+  });
+
+  return r;
+}

@@ -1,0 +1,142 @@
+import http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Queue } from 'bullmq';
+import type { Config } from '../core/config/config.js';
+import { createLiveRuleset, type LiveRuleset } from '../core/detection/live-ruleset.js';
+import type { Logger } from '../core/logging/logger.js';
+import { EVENTS_QUEUE, type EventBatchJob } from '../core/queues/events-queue.js';
+import { createRedis } from '../core/queues/redis.js';
+import { createAgentService } from '../core/services/agent-service.js';
+import { createSessionStore } from '../core/services/sessions.js';
+import { createUserService } from '../core/services/user-service.js';
+import { createStorage } from '../core/storage/create-storage.js';
+import type { Storage } from '../core/storage/storage.port.js';
+import { startEmbeddedRedis, type EmbeddedRedis } from '../workers/redis-launcher.js';
+import { startWorkers, type WorkerRuntime } from '../workers/runtime.js';
+import type { ServerContext } from './context.js';
+import { createApp } from './http/app.js';
+import { attachConsoleSocket } from './realtime/console-namespace.js';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Where the built console lives, whether this file runs from source or from dist/. */
+export function defaultWebDir(): string {
+  const fromSource = path.join(repoRoot, 'dist', 'web');
+  return path.basename(repoRoot) === 'dist' ? path.join(repoRoot, 'web') : fromSource;
+}
+
+export interface VigilHandle {
+  url: string;
+  port: number;
+  redisUrl: string;
+  storage: Storage;
+  ruleset: LiveRuleset;
+  /** Set when this process created the first admin with a generated password (to print once). */
+  generatedAdminPassword: string | null;
+  workers: WorkerRuntime | null;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts Vigil in the configured role: Redis (own or given), storage, rules, then the HTTP server with the console
+ * and/or the detection workers. Shutdown runs in reverse so no accepted batch is dropped: HTTP stops taking
+ * events first, workers finish their running batches, then queues, storage and Redis close.
+ */
+export async function startVigil(config: Readonly<Config>, logger: Logger, opts: { webDir?: string | null } = {}): Promise<VigilHandle> {
+  const closers: (() => Promise<void>)[] = [];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) {
+      try {
+        await close();
+      } catch (err) {
+        logger.error({ err }, 'error during shutdown');
+      }
+    }
+  };
+  try {
+    let embedded: EmbeddedRedis | null = null;
+    let redisUrl = config.redisUrl;
+    if (!redisUrl) {
+      embedded = await startEmbeddedRedis({
+        dir: path.join(config.dataDir, 'redis'),
+        bin: config.redisServerBin,
+        logger: logger.child({ component: 'redis' }),
+      });
+      closers.push(() => embedded!.stop());
+      redisUrl = embedded.url;
+    }
+
+    const storage = createStorage({ mongodbUri: config.mongodbUri, dataDir: config.dataDir });
+    await storage.connect();
+    closers.push(() => storage.close());
+
+    const ruleset = await createLiveRuleset({ dir: config.rulesDir, logger: logger.child({ component: 'rules' }) });
+    closers.push(async () => ruleset.close());
+
+    let workers: WorkerRuntime | null = null;
+    if (config.role !== 'server') {
+      workers = startWorkers({ config, redisUrl, storage, ruleset, logger });
+      closers.push(() => workers!.close());
+    }
+
+    let url = '';
+    let port = 0;
+    let generatedAdminPassword: string | null = null;
+    if (config.role !== 'worker') {
+      const redis = createRedis(redisUrl);
+      closers.push(async () => redis.disconnect());
+      const queue = new Queue<EventBatchJob>(EVENTS_QUEUE, {
+        connection: createRedis(redisUrl),
+        defaultJobOptions: {
+          attempts: 8,
+          backoff: { type: 'exponential', delay: 1000 },
+          removeOnComplete: { age: 3600, count: 10_000 },
+          removeOnFail: { age: 7 * 24 * 3600 },
+        },
+      });
+      closers.push(() => queue.close());
+      const users = createUserService({ storage });
+      const first = await users.ensureFirstAdmin(config.adminPassword);
+      generatedAdminPassword = first.generatedPassword;
+      const ctx: ServerContext = {
+        config,
+        logger,
+        storage,
+        redis,
+        queue,
+        sessions: createSessionStore(redis, config.sessionTtlMs),
+        users,
+        agents: createAgentService({ storage }),
+        rules: () => ruleset.rules(),
+        webDir: opts.webDir === undefined ? defaultWebDir() : opts.webDir,
+      };
+      const httpServer = http.createServer(createApp(ctx));
+      const realtime = attachConsoleSocket({ httpServer, redis, sessions: ctx.sessions, logger });
+      await new Promise<void>((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(config.port, config.host, () => resolve());
+      });
+      // Closing Socket.io also closes the HTTP server: new events stop here, before the workers drain.
+      closers.push(() => realtime.close());
+      const addr = httpServer.address();
+      port = typeof addr === 'object' && addr ? addr.port : config.port;
+      const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+      url = `http://${shownHost}:${port}`;
+    }
+
+    return {
+      url,
+      port,
+      redisUrl,
+      storage,
+      ruleset,
+      generatedAdminPassword,
+      workers,
+      close: closeAll,
+    };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}

@@ -1,0 +1,129 @@
+import { createHash } from 'node:crypto';
+import { extractEntities, techniquesFromTags } from '../core/detection/entities.js';
+import type { CompiledRule, MatchableEvent } from '../core/detection/rule.js';
+import type { StoredEvent } from '../core/domain/event.js';
+import type { Incident } from '../core/domain/types.js';
+import type { Logger } from '../core/logging/logger.js';
+import type { EventBatchJob } from '../core/queues/events-queue.js';
+import type { RecordAlertInput, Storage } from '../core/storage/storage.port.js';
+
+/** Up to this many triggering events are copied into an alert for display; all their ids are kept. */
+const EVENTS_KEPT_PER_ALERT = 5;
+const EVENT_IDS_KEPT_PER_ALERT = 1000;
+
+export interface Matcher {
+  match(event: MatchableEvent): CompiledRule[];
+}
+
+export type PublishIncident = (kind: 'new' | 'updated', incident: Incident) => void;
+
+export interface BatchResult {
+  events: number;
+  matched: number;
+  alerts: number;
+  incidentsCreated: number;
+  incidentsUpdated: number;
+  duplicates: number;
+  /** Events the matcher threw on: logged and skipped, never allowed to stop the batch. */
+  failedEvents: number;
+}
+
+interface Group {
+  rule: CompiledRule;
+  key: string;
+  host: string | null;
+  events: StoredEvent[];
+}
+
+function groupValue(fields: Record<string, unknown>, name: string): string {
+  const v = fields[name];
+  return v === undefined || v === null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+}
+
+/**
+ * Turns one queued batch into alerts and incidents. Alert ids derive from the job id, so a batch processed twice
+ * (a worker crashed after storing but before acknowledging) changes nothing the second time.
+ */
+export function createBatchProcessor(deps: {
+  storage: Pick<Storage, 'incidents'>;
+  matcher: () => Matcher;
+  publish: PublishIncident;
+  suppressionMs: number;
+  logger: Logger;
+}) {
+  return async function processBatch(jobId: string, batch: EventBatchJob): Promise<BatchResult> {
+    const matcher = deps.matcher();
+    const groups = new Map<string, Group>();
+    const result: BatchResult = {
+      events: batch.events.length,
+      matched: 0,
+      alerts: 0,
+      incidentsCreated: 0,
+      incidentsUpdated: 0,
+      duplicates: 0,
+      failedEvents: 0,
+    };
+
+    for (const event of batch.events) {
+      let hits: CompiledRule[];
+      try {
+        hits = matcher.match({ logsource: event.logsource, fields: event.fields });
+      } catch (err) {
+        result.failedEvents++;
+        deps.logger.warn({ err, jobId, eventId: event.id }, 'event could not be matched; skipped');
+        continue;
+      }
+      if (hits.length) result.matched++;
+      for (const rule of hits) {
+        const parts = [rule.id, batch.agencyId, event.host ?? ''];
+        for (const f of rule.groupBy) parts.push(groupValue(event.fields, f));
+        const key = parts.join('|');
+        let g = groups.get(key);
+        if (!g) groups.set(key, (g = { rule, key, host: event.host, events: [] }));
+        g.events.push(event);
+      }
+    }
+
+    const now = new Date().toISOString();
+    for (const g of groups.values()) {
+      const times = g.events.map((e) => e.time).sort();
+      const input: RecordAlertInput = {
+        alertId: createHash('sha256').update(jobId).update('\0').update(g.key).digest('hex').slice(0, 32),
+        groupKey: createHash('sha256').update(g.key).digest('hex').slice(0, 32),
+        suppressionMs: deps.suppressionMs,
+        ruleId: g.rule.id,
+        ruleTitle: g.rule.title,
+        level: g.rule.level,
+        category: g.rule.category,
+        techniques: techniquesFromTags(g.rule.tags),
+        tags: g.rule.tags,
+        agencyId: batch.agencyId,
+        agentId: batch.agentId,
+        host: g.host,
+        entities: extractEntities(g.events),
+        eventCount: g.events.length,
+        eventIds: g.events.slice(0, EVENT_IDS_KEPT_PER_ALERT).map((e) => e.id),
+        events: g.events.slice(0, EVENTS_KEPT_PER_ALERT).map((e) => ({
+          id: e.id,
+          time: e.time,
+          host: e.host,
+          logsource: e.logsource,
+          fields: e.fields,
+        })),
+        firstEventAt: times[0]!,
+        lastEventAt: times[times.length - 1]!,
+        now,
+      };
+      const r = await deps.storage.incidents.recordAlert(input);
+      if (r.duplicate) {
+        result.duplicates++;
+        continue;
+      }
+      result.alerts++;
+      if (r.created) result.incidentsCreated++;
+      else result.incidentsUpdated++;
+      deps.publish(r.created ? 'new' : 'updated', r.incident);
+    }
+    return result;
+  };
+}

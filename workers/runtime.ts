@@ -1,0 +1,63 @@
+import { Emitter } from '@socket.io/redis-emitter';
+import { Worker } from 'bullmq';
+import type { Config } from '../core/config/config.js';
+import type { LiveRuleset } from '../core/detection/live-ruleset.js';
+import type { Logger } from '../core/logging/logger.js';
+import { CONSOLE_NAMESPACE, roomsForIncident, type ConsoleServerEvents } from '../core/queues/console-events.js';
+import { EVENTS_QUEUE, type EventBatchJob } from '../core/queues/events-queue.js';
+import { createRedis } from '../core/queues/redis.js';
+import type { Storage } from '../core/storage/storage.port.js';
+import { createBatchProcessor, type BatchResult } from './pipeline.js';
+
+export interface WorkerRuntime {
+  worker: Worker<EventBatchJob, BatchResult>;
+  /** Stops taking jobs, lets the running ones finish, then disconnects. */
+  close(): Promise<void>;
+}
+
+/** The detection workers: BullMQ consumer → pipeline → storage → Socket.io emitter. Never imports the server. */
+export function startWorkers(deps: {
+  config: Pick<Config, 'workerConcurrency' | 'suppressionMs'>;
+  redisUrl: string;
+  storage: Storage;
+  ruleset: LiveRuleset;
+  logger: Logger;
+}): WorkerRuntime {
+  const log = deps.logger.child({ component: 'worker' });
+  const emitterRedis = createRedis(deps.redisUrl);
+  const emitter = new Emitter<ConsoleServerEvents>(emitterRedis).of(CONSOLE_NAMESPACE);
+  const processBatch = createBatchProcessor({
+    storage: deps.storage,
+    matcher: () => deps.ruleset.engine(),
+    publish: (kind, incident) => {
+      emitter.to(roomsForIncident(incident)).emit(kind === 'new' ? 'incident:new' : 'incident:updated', incident);
+    },
+    suppressionMs: deps.config.suppressionMs,
+    logger: log,
+  });
+
+  const worker = new Worker<EventBatchJob, BatchResult>(
+    EVENTS_QUEUE,
+    async (job) => {
+      const res = await processBatch(job.id!, job.data);
+      log.debug({ jobId: job.id, ...res }, 'batch processed');
+      return res;
+    },
+    {
+      connection: createRedis(deps.redisUrl),
+      concurrency: deps.config.workerConcurrency,
+      removeOnComplete: { age: 3600, count: 10_000 },
+      removeOnFail: { age: 7 * 24 * 3600 },
+    },
+  );
+  worker.on('failed', (job, err) => log.error({ err, jobId: job?.id, attempts: job?.attemptsMade }, 'batch failed'));
+  worker.on('error', (err) => log.error({ err }, 'worker error'));
+
+  return {
+    worker,
+    async close() {
+      await worker.close();
+      emitterRedis.disconnect();
+    },
+  };
+}
