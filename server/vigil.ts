@@ -84,10 +84,13 @@ export async function startVigil(config: Readonly<Config>, logger: Logger, opts:
     let port = 0;
     let generatedAdminPassword: string | null = null;
     if (config.role !== 'worker') {
-      const redis = createRedis(redisUrl);
+      const redis = createRedis(redisUrl, logger);
       closers.push(async () => redis.disconnect());
+      // BullMQ does not close a connection it was handed, so this one is closed after the queue.
+      const queueConnection = createRedis(redisUrl, logger);
+      closers.push(async () => queueConnection.disconnect());
       const queue = new Queue<EventBatchJob>(EVENTS_QUEUE, {
-        connection: createRedis(redisUrl),
+        connection: queueConnection,
         defaultJobOptions: {
           attempts: 8,
           backoff: { type: 'exponential', delay: 1000 },
@@ -95,6 +98,7 @@ export async function startVigil(config: Readonly<Config>, logger: Logger, opts:
           removeOnFail: { age: 7 * 24 * 3600 },
         },
       });
+      queue.on('error', (err) => logger.warn({ err: err.message }, 'event queue error'));
       closers.push(() => queue.close());
       const users = createUserService({ storage });
       const first = await users.ensureFirstAdmin(config.adminPassword);

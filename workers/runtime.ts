@@ -24,7 +24,8 @@ export function startWorkers(deps: {
   logger: Logger;
 }): WorkerRuntime {
   const log = deps.logger.child({ component: 'worker' });
-  const emitterRedis = createRedis(deps.redisUrl);
+  const emitterRedis = createRedis(deps.redisUrl, log);
+  const workerConnection = createRedis(deps.redisUrl, log);
   const emitter = new Emitter<ConsoleServerEvents>(emitterRedis).of(CONSOLE_NAMESPACE);
   const processBatch = createBatchProcessor({
     storage: deps.storage,
@@ -44,7 +45,7 @@ export function startWorkers(deps: {
       return res;
     },
     {
-      connection: createRedis(deps.redisUrl),
+      connection: workerConnection,
       concurrency: deps.config.workerConcurrency,
       removeOnComplete: { age: 3600, count: 10_000 },
       removeOnFail: { age: 7 * 24 * 3600 },
@@ -57,6 +58,7 @@ export function startWorkers(deps: {
     worker,
     async close() {
       await worker.close();
+      workerConnection.disconnect();
       emitterRedis.disconnect();
     },
   };

@@ -23,6 +23,8 @@ export function attachConsoleSocket(opts: {
 }): { io: Server; close(): Promise<void> } {
   const pub = opts.redis.duplicate();
   const sub = opts.redis.duplicate();
+  // Duplicates do not inherit listeners; without one, a Redis outage would be an unhandled 'error' event.
+  for (const c of [pub, sub]) c.on('error', () => undefined);
   const io = new Server<Record<string, never>, ConsoleServerEvents, Record<string, never>, SocketData>(opts.httpServer, {
     serveClient: false,
     adapter: createAdapter(pub, sub),
