@@ -23,6 +23,8 @@ export interface CompiledRule {
   file: string;
   /** Fields whose values group alerts into one incident (besides rule and host); empty = rule + host. */
   groupBy: string[];
+  /** ENISA Reference Security Incident Taxonomy class slug (see taxonomy.ts), computed when the rule compiles. */
+  category: string;
   matches(event: MatchableEvent): boolean;
 }
 
