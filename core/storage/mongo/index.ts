@@ -1,0 +1,32 @@
+import type { Storage } from '../storage.port.js';
+import { createMongoAgencyStore } from './agencies.js';
+import { createMongoAgentStore } from './agents.js';
+import { MongoConnection } from './connection.js';
+import { createMongoIncidentStore } from './incidents.js';
+import { registerMongoConnection } from './registry.js';
+import { createMongoUserStore } from './users.js';
+
+export interface MongoStorageOptions {
+  /** mongodb:// or mongodb+srv:// URI; the database is the one the URI names. */
+  uri: string;
+}
+
+/**
+ * mongoose on a dedicated connection: lean reads mapped to plain records, indexes created on connect(), duplicate
+ * keys as ConflictError. See incidents.ts for where it is weaker than SQLite (no multi-document transaction).
+ */
+export function createMongoStorage(opts: MongoStorageOptions): Storage {
+  const conn = new MongoConnection(opts.uri);
+  const storage: Storage = {
+    kind: 'mongo',
+    connect: () => conn.open(),
+    close: () => conn.close(),
+    ping: () => conn.ping(),
+    agencies: createMongoAgencyStore(conn),
+    agents: createMongoAgentStore(conn),
+    users: createMongoUserStore(conn),
+    incidents: createMongoIncidentStore(conn),
+  };
+  registerMongoConnection(storage, conn);
+  return storage;
+}

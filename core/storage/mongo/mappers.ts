@@ -1,0 +1,99 @@
+/**
+ * Lean documents <-> plain domain records. Each mapper copies the domain fields by name, so `_id`, `__v` and
+ * internal fields (severityRank, seq, claimedAt) never leak out.
+ */
+import type { Agency, Agent, Alert, Incident, TimelineEntry, User } from '../../domain/types.js';
+import { severityRank } from '../shared/incident-rules.js';
+import type { AgencyDoc, AgentDoc, AlertDoc, IncidentDoc, TimelineDoc, UserDoc } from './models.js';
+
+export const docToAgency = (d: AgencyDoc): Agency => ({
+  id: String(d._id),
+  name: d.name,
+  code: d.code,
+  createdAt: d.createdAt,
+});
+
+export const docToAgent = (d: AgentDoc): Agent => ({
+  id: String(d._id),
+  agencyId: d.agencyId,
+  name: d.name,
+  keyPrefix: d.keyPrefix,
+  keyHash: d.keyHash,
+  createdAt: d.createdAt,
+  revokedAt: d.revokedAt ?? null,
+  lastSeenAt: d.lastSeenAt ?? null,
+});
+
+export const docToUser = (d: UserDoc): User => ({
+  id: String(d._id),
+  username: d.username,
+  passwordHash: d.passwordHash,
+  role: d.role,
+  agencyId: d.agencyId ?? null,
+  createdAt: d.createdAt,
+  disabled: Boolean(d.disabled),
+});
+
+export const docToIncident = (d: IncidentDoc): Incident => ({
+  id: String(d._id),
+  title: d.title,
+  severity: d.severity,
+  category: d.category,
+  agencyId: d.agencyId,
+  status: d.status,
+  assignee: d.assignee ?? null,
+  groupKey: d.groupKey,
+  ruleId: d.ruleId,
+  ruleIds: [...(d.ruleIds ?? [])],
+  host: d.host ?? null,
+  techniques: [...(d.techniques ?? [])],
+  entities: {
+    hosts: [...(d.entities?.hosts ?? [])],
+    users: [...(d.entities?.users ?? [])],
+    ips: [...(d.entities?.ips ?? [])],
+  },
+  alertCount: d.alertCount,
+  eventCount: d.eventCount,
+  firstSeen: d.firstSeen,
+  lastSeen: d.lastSeen,
+  createdAt: d.createdAt,
+  updatedAt: d.updatedAt,
+});
+
+export const incidentToDoc = (i: Incident): IncidentDoc => {
+  const { id, ...rest } = i;
+  return { _id: id, ...rest, severityRank: severityRank(i.severity) };
+};
+
+/** An applied alert (incidentId set). */
+export const docToAlert = (d: AlertDoc): Alert => ({
+  id: String(d._id),
+  incidentId: d.incidentId ?? '',
+  ruleId: d.ruleId,
+  ruleTitle: d.ruleTitle,
+  level: d.level,
+  agencyId: d.agencyId,
+  agentId: d.agentId,
+  host: d.host ?? null,
+  eventCount: d.eventCount,
+  eventIds: [...(d.eventIds ?? [])],
+  events: [...(d.events ?? [])],
+  tags: [...(d.tags ?? [])],
+  firstEventAt: d.firstEventAt,
+  lastEventAt: d.lastEventAt,
+  createdAt: d.createdAt,
+});
+
+export const alertToDoc = (a: Alert, extra: { seq: string; incidentId: string | null; claimedAt: number | null }): AlertDoc => {
+  const { id, ...rest } = a;
+  return { _id: id, ...rest, ...extra };
+};
+
+export const docToTimelineEntry = (d: TimelineDoc): TimelineEntry => ({
+  id: String(d._id),
+  incidentId: d.incidentId,
+  at: d.at,
+  actor: d.actor,
+  action: d.action,
+  details: d.details ?? {},
+});

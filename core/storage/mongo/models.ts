@@ -1,0 +1,227 @@
+/**
+ * Mongoose schemas and models, registered on a dedicated connection (never the global mongoose). Ids are UUID
+ * strings in `_id`; times are ISO strings; indexes mirror the SQLite schema (sqlite/migrations.ts).
+ */
+import { Schema, type Connection, type Model } from 'mongoose';
+import type { AlertEvent, Entities, IncidentStatus, Role, Severity } from '../../domain/types.js';
+
+export interface AgencyDoc {
+  _id: string;
+  name: string;
+  code: string;
+  createdAt: string;
+}
+
+export interface AgentDoc {
+  _id: string;
+  agencyId: string;
+  name: string;
+  keyPrefix: string;
+  keyHash: string;
+  createdAt: string;
+  revokedAt: string | null;
+  lastSeenAt: string | null;
+}
+
+export interface UserDoc {
+  _id: string;
+  username: string;
+  /** username.toLowerCase(): unique, and what findByUsername looks up. */
+  usernameKey: string;
+  passwordHash: string;
+  role: Role;
+  agencyId: string | null;
+  createdAt: string;
+  disabled: boolean;
+}
+
+export interface IncidentDoc {
+  _id: string;
+  title: string;
+  severity: Severity;
+  /** SEVERITIES.indexOf(severity), so a join can raise it with $max. */
+  severityRank: number;
+  category: string;
+  agencyId: string;
+  status: IncidentStatus;
+  assignee: string | null;
+  groupKey: string;
+  ruleId: string;
+  ruleIds: string[];
+  host: string | null;
+  techniques: string[];
+  entities: Entities;
+  alertCount: number;
+  eventCount: number;
+  firstSeen: string;
+  lastSeen: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface AlertDoc {
+  _id: string;
+  /** Null while the alert is being applied (see incidents.ts recordAlert). */
+  incidentId: string | null;
+  /** Epoch ms at which a writer claimed a pending alert; unset once applied. */
+  claimedAt?: number | null;
+  /** Insertion order among alerts with the same createdAt (an ObjectId hex string). */
+  seq: string;
+  ruleId: string;
+  ruleTitle: string;
+  level: Severity;
+  agencyId: string;
+  agentId: string;
+  host: string | null;
+  eventCount: number;
+  eventIds: string[];
+  events: AlertEvent[];
+  tags: string[];
+  firstEventAt: string;
+  lastEventAt: string;
+  createdAt: string;
+}
+
+export interface TimelineDoc {
+  _id: string;
+  incidentId: string;
+  at: string;
+  /** Insertion order among entries with the same `at` (an ObjectId hex string). */
+  seq: string;
+  actor: string;
+  action: string;
+  details: Record<string, unknown>;
+}
+
+// minimize: false keeps empty objects ({} details, {} event fields); versionKey: false drops __v.
+const options = { versionKey: false, minimize: false, timestamps: false, strict: true } as const;
+const str = { type: String, required: true } as const;
+const nullableStr = { type: String, default: null } as const;
+
+const agencySchema = new Schema<AgencyDoc>(
+  { _id: str, name: str, code: str, createdAt: str },
+  { ...options, collection: 'agencies' },
+);
+agencySchema.index({ code: 1 }, { unique: true });
+
+const agentSchema = new Schema<AgentDoc>(
+  {
+    _id: str,
+    agencyId: str,
+    name: str,
+    keyPrefix: str,
+    keyHash: str,
+    createdAt: str,
+    revokedAt: nullableStr,
+    lastSeenAt: nullableStr,
+  },
+  { ...options, collection: 'agents' },
+);
+agentSchema.index({ keyPrefix: 1 }, { unique: true });
+agentSchema.index({ agencyId: 1 });
+
+const userSchema = new Schema<UserDoc>(
+  {
+    _id: str,
+    username: str,
+    usernameKey: str,
+    passwordHash: str,
+    role: str,
+    agencyId: nullableStr,
+    createdAt: str,
+    disabled: { type: Boolean, default: false },
+  },
+  { ...options, collection: 'users' },
+);
+userSchema.index({ usernameKey: 1 }, { unique: true });
+
+const incidentSchema = new Schema<IncidentDoc>(
+  {
+    _id: str,
+    title: str,
+    severity: str,
+    severityRank: { type: Number, required: true },
+    category: str,
+    agencyId: str,
+    status: str,
+    assignee: nullableStr,
+    groupKey: str,
+    ruleId: str,
+    ruleIds: { type: [String], default: [] },
+    host: nullableStr,
+    techniques: { type: [String], default: [] },
+    entities: {
+      hosts: { type: [String], default: [] },
+      users: { type: [String], default: [] },
+      ips: { type: [String], default: [] },
+    },
+    alertCount: { type: Number, required: true },
+    eventCount: { type: Number, required: true },
+    firstSeen: str,
+    lastSeen: str,
+    createdAt: str,
+    updatedAt: str,
+  },
+  { ...options, collection: 'incidents' },
+);
+incidentSchema.index({ groupKey: 1, status: 1, lastSeen: 1 });
+incidentSchema.index({ lastSeen: -1, _id: -1 });
+incidentSchema.index({ agencyId: 1, lastSeen: -1 });
+
+const alertSchema = new Schema<AlertDoc>(
+  {
+    _id: str,
+    incidentId: nullableStr,
+    claimedAt: { type: Number, default: null },
+    seq: str,
+    ruleId: str,
+    ruleTitle: str,
+    level: str,
+    agencyId: str,
+    agentId: str,
+    host: nullableStr,
+    eventCount: { type: Number, required: true },
+    eventIds: { type: [String], default: [] },
+    events: { type: Schema.Types.Mixed, default: () => [] },
+    tags: { type: [String], default: [] },
+    firstEventAt: str,
+    lastEventAt: str,
+    createdAt: str,
+  },
+  { ...options, collection: 'alerts' },
+);
+alertSchema.index({ incidentId: 1, createdAt: 1, seq: 1 });
+
+const timelineSchema = new Schema<TimelineDoc>(
+  {
+    _id: str,
+    incidentId: str,
+    at: str,
+    seq: str,
+    actor: str,
+    action: str,
+    details: { type: Schema.Types.Mixed, default: () => ({}) },
+  },
+  { ...options, collection: 'incident_timeline' },
+);
+timelineSchema.index({ incidentId: 1, at: 1, seq: 1 });
+
+export interface MongoModels {
+  Agency: Model<AgencyDoc>;
+  Agent: Model<AgentDoc>;
+  User: Model<UserDoc>;
+  Incident: Model<IncidentDoc>;
+  Alert: Model<AlertDoc>;
+  Timeline: Model<TimelineDoc>;
+}
+
+export function registerModels(conn: Connection): MongoModels {
+  return {
+    Agency: conn.model<AgencyDoc>('Agency', agencySchema),
+    Agent: conn.model<AgentDoc>('Agent', agentSchema),
+    User: conn.model<UserDoc>('User', userSchema),
+    Incident: conn.model<IncidentDoc>('Incident', incidentSchema),
+    Alert: conn.model<AlertDoc>('Alert', alertSchema),
+    Timeline: conn.model<TimelineDoc>('IncidentTimeline', timelineSchema),
+  };
+}
