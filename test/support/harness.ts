@@ -9,8 +9,16 @@ import { startEmbeddedRedis, type EmbeddedRedis } from '../../workers/redis-laun
 export const ADMIN_PASSWORD = 'test-admin-password-1';
 export const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
 
+const tempDirs: string[] = [];
+process.once('exit', () => {
+  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh directory under the OS temp dir, removed when the test process exits. */
 export function tempDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `vigil-${prefix}-`));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `vigil-${prefix}-`));
+  tempDirs.push(dir);
+  return dir;
 }
 
 /** A real redis-server of our own for a test file; stopped in `after`. */
