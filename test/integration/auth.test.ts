@@ -138,6 +138,32 @@ describe('people, roles and sessions (real HTTP server, Redis sessions, SQLite)'
     assert.equal(await handshake(vigil.url, analyst.cookie), 'connected');
   });
 
+  it('pushes an agency’s incidents only to consoles allowed to see that agency', async () => {
+    const agencyAdmin = new ApiClient(vigil.url);
+    await agencyAdmin.login('moh-admin', 'a-good-password');
+    const listen = (cookie: string) =>
+      new Promise<{ hosts: string[]; close: () => void; ready: Promise<void> }>((resolve) => {
+        const hosts: string[] = [];
+        const socket = ioClient(`${vigil.url}/console`, { extraHeaders: { cookie }, transports: ['websocket'], reconnection: false });
+        socket.on('incident:new', (i: { host: string }) => hosts.push(i.host));
+        const ready = new Promise<void>((r) => socket.once('connect', () => r()));
+        resolve({ hosts, close: () => socket.close(), ready });
+      });
+    const own = await listen(agencyAdmin.cookie);
+    const national = await listen(admin.cookie);
+    await Promise.all([own.ready, national.ready]);
+    try {
+      await postEvents(vigil.url, keyB, { events: [shadowCopyDeletion('B-ONLY')] });
+      await postEvents(vigil.url, keyA, { events: [shadowCopyDeletion('A-ONLY')] });
+      await waitFor(async () => national.hosts.includes('A-ONLY') && national.hosts.includes('B-ONLY'), 10_000, 'both incidents at the national console');
+      await waitFor(async () => own.hosts.includes('A-ONLY'), 5_000, 'own incident at the agency console');
+      assert.ok(!own.hosts.includes('B-ONLY'), 'another agency’s incident must not reach an agency admin');
+    } finally {
+      own.close();
+      national.close();
+    }
+  });
+
   it('validates new users and refuses duplicates', async () => {
     assert.equal((await admin.post('/api/v1/users', { username: 'ana', password: 'a-good-password', role: 'analyst' })).status, 409);
     const short = await admin.post('/api/v1/users', { username: 'bob', password: 'short', role: 'analyst' });
