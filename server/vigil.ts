@@ -16,6 +16,7 @@ import { startEmbeddedRedis, type EmbeddedRedis } from '../workers/redis-launche
 import { startWorkers, type WorkerRuntime } from '../workers/runtime.js';
 import type { ServerContext } from './context.js';
 import { createApp } from './http/app.js';
+import { makeDrainable } from './http/draining.js';
 import { attachConsoleSocket } from './realtime/console-namespace.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -117,12 +118,16 @@ export async function startVigil(config: Readonly<Config>, logger: Logger, opts:
       };
       const httpServer = http.createServer(createApp(ctx));
       const realtime = attachConsoleSocket({ httpServer, redis, sessions: ctx.sessions, logger });
+      const drain = makeDrainable(httpServer);
       await new Promise<void>((resolve, reject) => {
         httpServer.once('error', reject);
         httpServer.listen(config.port, config.host, () => resolve());
       });
       // Closing Socket.io also closes the HTTP server: new events stop here, before the workers drain.
-      closers.push(() => realtime.close());
+      closers.push(() => {
+        drain.startDraining();
+        return realtime.close();
+      });
       const addr = httpServer.address();
       port = typeof addr === 'object' && addr ? addr.port : config.port;
       const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;

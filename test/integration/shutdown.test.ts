@@ -9,10 +9,10 @@ import { freePort, type EmbeddedRedis } from '../../workers/redis-launcher.js';
 import { ADMIN_PASSWORD, REPO_ROOT, postEvents, provisionAgent, shadowCopyDeletion, startTestRedis, tempDir, waitFor } from '../support/harness.js';
 
 /** Starts `server/main.ts` as its own process, the way `npm start` runs it, and waits for its ready line. */
-async function startProcess(env: Record<string, string>): Promise<{ child: ChildProcess; exited: Promise<number | null> }> {
+async function startProcess(env: Record<string, string>): Promise<{ child: ChildProcess; exited: Promise<number | null>; output: () => string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'server/main.ts')], {
     cwd: REPO_ROOT,
-    env: { ...process.env, LOG_LEVEL: 'warn', VIGIL_ADMIN_PASSWORD: ADMIN_PASSWORD, HOST: '127.0.0.1', ...env },
+    env: { ...process.env, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'info', VIGIL_ADMIN_PASSWORD: ADMIN_PASSWORD, HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -21,7 +21,7 @@ async function startProcess(env: Record<string, string>): Promise<{ child: Child
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   await waitFor(async () => out.includes('Vigil is ready') || child.exitCode !== null, 20_000, 'Vigil to start');
   if (child.exitCode !== null) throw new Error(`Vigil exited during start-up:\n${out}`);
-  return { child, exited };
+  return { child, exited, output: () => out };
 }
 
 async function sumEventCounts(dataDir: string): Promise<number> {
@@ -78,7 +78,11 @@ describe('no event lost on shutdown (real process, SIGTERM during ingest, restar
     const senders = [sender(), sender(), sender(), sender()];
     await waitFor(async () => accepted >= 3000, 20_000, '3,000 accepted events');
     first.child.kill('SIGTERM');
-    const code = await first.exited;
+    const code = await Promise.race([first.exited, new Promise((r) => setTimeout(() => r('hung'), 20_000))]);
+    if (code === 'hung') {
+      first.child.kill('SIGKILL');
+      throw new Error(`Vigil did not exit within 20 s of SIGTERM:\n${first.output()}`);
+    }
     stop = true;
     await Promise.all(senders);
     assert.equal(code, 0, 'a clean exit on SIGTERM');
