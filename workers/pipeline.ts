@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { extractEntities, techniquesFromTags } from '../core/detection/entities.js';
+import type { YaraInForce } from '../core/detection/live-ruleset.js';
 import type { CompiledRule, MatchableEvent } from '../core/detection/rule.js';
+import { scanEvents } from '../core/detection/yara/index.js';
 import type { StoredEvent } from '../core/domain/event.js';
 import type { Incident } from '../core/domain/types.js';
 import type { Logger } from '../core/logging/logger.js';
@@ -47,6 +49,8 @@ function groupValue(fields: Record<string, unknown>, name: string): string {
 export function createBatchProcessor(deps: {
   storage: Pick<Storage, 'incidents'>;
   matcher: () => Matcher;
+  /** YARA rules in force, if any: they scan payloads and configured fields of the whole batch at once. */
+  yara?: () => YaraInForce | null;
   publish: PublishIncident;
   suppressionMs: number;
   logger: Logger;
@@ -64,6 +68,17 @@ export function createBatchProcessor(deps: {
       failedEvents: 0,
     };
 
+    const hitEvents = new Set<StoredEvent>();
+    const addHit = (rule: CompiledRule, event: StoredEvent) => {
+      hitEvents.add(event);
+      const parts = [rule.id, batch.agencyId, event.host ?? ''];
+      for (const f of rule.groupBy) parts.push(groupValue(event.fields, f));
+      const key = parts.join('|');
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = { rule, key, host: event.host, events: [] }));
+      g.events.push(event);
+    };
+
     for (const event of batch.events) {
       let hits: CompiledRule[];
       try {
@@ -73,16 +88,24 @@ export function createBatchProcessor(deps: {
         deps.logger.warn({ err, jobId, eventId: event.id }, 'event could not be matched; skipped');
         continue;
       }
-      if (hits.length) result.matched++;
-      for (const rule of hits) {
-        const parts = [rule.id, batch.agencyId, event.host ?? ''];
-        for (const f of rule.groupBy) parts.push(groupValue(event.fields, f));
-        const key = parts.join('|');
-        let g = groups.get(key);
-        if (!g) groups.set(key, (g = { rule, key, host: event.host, events: [] }));
-        g.events.push(event);
+      for (const rule of hits) addHit(rule, event);
+    }
+
+    const yara = deps.yara?.();
+    if (yara) {
+      try {
+        scanEvents(yara.engine, batch.events).forEach((eventHits, i) => {
+          for (const hit of eventHits) {
+            const rule = yara.rulesByName.get(hit.rule);
+            if (rule) addHit(rule, batch.events[i]!);
+          }
+        });
+      } catch (err) {
+        // Sigma alerts of this batch still go out; the YARA failure is logged for the operator.
+        deps.logger.error({ err, jobId }, 'YARA scan failed for this batch');
       }
     }
+    result.matched = hitEvents.size;
 
     const now = new Date().toISOString();
     for (const g of groups.values()) {

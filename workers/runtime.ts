@@ -30,6 +30,7 @@ export function startWorkers(deps: {
   const processBatch = createBatchProcessor({
     storage: deps.storage,
     matcher: () => deps.ruleset.engine(),
+    yara: () => deps.ruleset.yara(),
     publish: (kind, incident) => {
       emitter.to(roomsForIncident(incident)).emit(kind === 'new' ? 'incident:new' : 'incident:updated', incident);
     },

@@ -1,10 +1,40 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import type { Logger } from '../logging/logger.js';
 import type { CompiledRule, RuleLoadError } from './rule.js';
 import { RuleEngine, loadRuleset } from './ruleset.js';
+import { loadYaraRules, type YaraEngine, type YaraRuleInfo } from './yara/index.js';
+
+/** YARA rules in force: the compiled engine and, by YARA rule name, the Vigil rule its alerts are raised under. */
+export interface YaraInForce {
+  engine: YaraEngine;
+  rulesByName: ReadonlyMap<string, CompiledRule>;
+}
+
+/** A YARA rule presented as a Vigil rule, so its hits become alerts like any Sigma match. */
+function yaraAsRule(info: YaraRuleInfo): CompiledRule {
+  return {
+    id: info.id,
+    title: info.description ? `YARA ${info.name}: ${info.description}` : `YARA ${info.name}`,
+    level: info.level,
+    status: 'stable',
+    description: info.description,
+    author: info.author,
+    references: info.references,
+    falsepositives: [],
+    tags: info.attack,
+    logsource: {},
+    file: `${info.file}:${info.line}`,
+    groupBy: [],
+    category: info.category,
+    // Never matched field by field: the YARA engine scans payloads and fields for the whole batch.
+    matches: () => false,
+  };
+}
 
 export interface LiveRuleset {
   engine(): RuleEngine;
+  yara(): YaraInForce | null;
   rules(): ReadonlyMap<string, CompiledRule>;
   errors(): readonly RuleLoadError[];
   reload(): Promise<{ rules: number; errors: RuleLoadError[] }>;
@@ -20,21 +50,33 @@ export async function createLiveRuleset(opts: { dir: string; logger: Logger; wat
   let byId = new Map<string, CompiledRule>();
   let engine = new RuleEngine([]);
   let errors: RuleLoadError[] = [];
+  let yara: YaraInForce | null = null;
 
   async function reload() {
-    const loaded = await loadRuleset(opts.dir);
+    const [loaded, yaraLoaded] = await Promise.all([
+      loadRuleset(opts.dir),
+      loadYaraRules(path.join(opts.dir, 'yara')),
+    ]);
+    // As with Sigma, a broken YARA file is reported while the engine built from the good files takes over.
+    const yaraRules = yaraLoaded.rules.map(yaraAsRule);
+    yara = yaraLoaded.engine
+      ? { engine: yaraLoaded.engine, rulesByName: new Map(yaraLoaded.rules.map((r, i) => [r.name, yaraRules[i]!])) }
+      : yara && yaraLoaded.errors.length
+        ? yara
+        : null;
     const ids = new Set(loaded.rules.map((r) => r.id));
     const brokenFiles = new Set(loaded.errors.map((e) => e.file));
     const kept = rules.filter((r) => brokenFiles.has(r.file) && !ids.has(r.id));
     const next = [...loaded.rules, ...kept];
+    const catalog = [...next, ...(yara ? yara.rulesByName.values() : [])];
     rules = next;
-    byId = new Map(next.map((r) => [r.id, r]));
+    byId = new Map(catalog.map((r) => [r.id, r]));
     engine = new RuleEngine(next);
-    errors = loaded.errors;
+    errors = [...loaded.errors, ...yaraLoaded.errors];
     for (const e of errors) {
       opts.logger.warn({ file: e.file, line: e.line }, `rule rejected: ${e.message}`);
     }
-    opts.logger.info({ rules: next.length, rejected: errors.length, keptFromBrokenFiles: kept.length }, 'rules loaded');
+    opts.logger.info({ rules: next.length, yaraRules: yara?.engine.ruleCount ?? 0, rejected: errors.length, keptFromBrokenFiles: kept.length }, 'rules loaded');
     return { rules: next.length, errors };
   }
 
@@ -58,6 +100,7 @@ export async function createLiveRuleset(opts: { dir: string; logger: Logger; wat
 
   return {
     engine: () => engine,
+    yara: () => yara,
     rules: () => byId,
     errors: () => errors,
     reload,
