@@ -80,6 +80,10 @@ export interface Alert {
   /** Up to a handful of the triggering events, for display. */
   events: AlertEvent[];
   tags: string[];
+  /** Provenance of the rule as it was when the alert was raised (the Detection Rule License asks to keep the author). */
+  ruleAuthor: string | null;
+  ruleReferences: string[];
+  ruleFalsepositives: string[];
   firstEventAt: string;
   lastEventAt: string;
   createdAt: string;

@@ -67,6 +67,9 @@ export interface RecordAlertInput {
   category: string;
   techniques: string[];
   tags: string[];
+  ruleAuthor: string | null;
+  ruleReferences: string[];
+  ruleFalsepositives: string[];
   agencyId: string;
   agentId: string;
   host: string | null;

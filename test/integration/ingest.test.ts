@@ -74,6 +74,8 @@ describe('ingest → queue → rules → incident → console (real Redis, BullM
       assert.equal(stored.body.alerts.length, 2);
       assert.equal(stored.body.alerts[0].events[0].fields.CommandLine, 'vssadmin.exe delete shadows /all /quiet');
       assert.ok(stored.body.rules[incident.ruleId], 'the rule that fired is described');
+      assert.equal(stored.body.alerts[0].ruleAuthor, 'Vigil', 'alerts keep the rule author');
+      assert.ok(stored.body.alerts[0].tags.some((t: string) => t.startsWith('attack.t')));
       assert.ok(stored.body.timeline.some((t: { action: string }) => t.action === 'created'));
     } finally {
       socket.close();

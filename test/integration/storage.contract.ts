@@ -40,7 +40,7 @@ const INCIDENT_KEYS = [
 ].sort();
 const ALERT_KEYS = [
   'agencyId', 'agentId', 'createdAt', 'eventCount', 'eventIds', 'events', 'firstEventAt', 'host', 'id', 'incidentId',
-  'lastEventAt', 'level', 'ruleId', 'ruleTitle', 'tags',
+  'lastEventAt', 'level', 'ruleAuthor', 'ruleFalsepositives', 'ruleId', 'ruleReferences', 'ruleTitle', 'tags',
 ].sort();
 
 async function rejectsWith(p: Promise<unknown>, cls: new (...args: never[]) => Error, message?: RegExp) {
@@ -322,6 +322,9 @@ export function runStorageContract(
             eventIds: input.eventIds,
             events: input.events,
             tags: input.tags,
+            ruleAuthor: 'Vigil',
+            ruleReferences: ['https://attack.mitre.org/techniques/T1059/001/'],
+            ruleFalsepositives: ['Administrative scripts'],
             firstEventAt: '2025-01-06T08:00:00.000Z',
             lastEventAt: '2025-01-06T08:04:00.000Z',
             createdAt: '2025-01-06T08:05:00.000Z',

@@ -77,6 +77,9 @@ export interface AlertDoc {
   eventIds: string[];
   events: AlertEvent[];
   tags: string[];
+  ruleAuthor: string | null;
+  ruleReferences: string[];
+  ruleFalsepositives: string[];
   firstEventAt: string;
   lastEventAt: string;
   createdAt: string;
@@ -184,6 +187,9 @@ const alertSchema = new Schema<AlertDoc>(
     eventIds: { type: [String], default: [] },
     events: { type: Schema.Types.Mixed, default: () => [] },
     tags: { type: [String], default: [] },
+    ruleAuthor: nullableStr,
+    ruleReferences: { type: [String], default: [] },
+    ruleFalsepositives: { type: [String], default: [] },
     firstEventAt: str,
     lastEventAt: str,
     createdAt: str,

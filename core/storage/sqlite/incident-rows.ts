@@ -45,6 +45,7 @@ export interface AlertRow {
   event_ids: string;
   events: string;
   tags: string;
+  rule_meta: string;
   first_event_at: string;
   last_event_at: string;
   created_at: string;
@@ -126,6 +127,12 @@ export const INCIDENT_COLUMNS = [
   'updated_at',
 ] as const;
 
+/** Rule provenance is kept as one JSON column: it is only ever read with the alert. */
+function ruleMetaFromJson(json: string): Pick<Alert, 'ruleAuthor' | 'ruleReferences' | 'ruleFalsepositives'> {
+  const m = parseJson<{ author?: string | null; references?: string[]; falsepositives?: string[] }>(json);
+  return { ruleAuthor: m.author ?? null, ruleReferences: m.references ?? [], ruleFalsepositives: m.falsepositives ?? [] };
+}
+
 export const toAlert = (r: AlertRow): Alert => ({
   id: r.id,
   incidentId: r.incident_id,
@@ -139,6 +146,7 @@ export const toAlert = (r: AlertRow): Alert => ({
   eventIds: parseJson<string[]>(r.event_ids),
   events: parseJson<AlertEvent[]>(r.events),
   tags: parseJson<string[]>(r.tags),
+  ...ruleMetaFromJson(r.rule_meta),
   firstEventAt: r.first_event_at,
   lastEventAt: r.last_event_at,
   createdAt: r.created_at,
@@ -157,6 +165,7 @@ export const alertValues = (a: Alert): unknown[] => [
   JSON.stringify(a.eventIds),
   JSON.stringify(a.events),
   JSON.stringify(a.tags),
+  JSON.stringify({ author: a.ruleAuthor, references: a.ruleReferences, falsepositives: a.ruleFalsepositives }),
   a.firstEventAt,
   a.lastEventAt,
   a.createdAt,
@@ -175,6 +184,7 @@ export const ALERT_COLUMNS = [
   'event_ids',
   'events',
   'tags',
+  'rule_meta',
   'first_event_at',
   'last_event_at',
   'created_at',

@@ -90,6 +90,7 @@ export const MIGRATIONS: readonly Migration[] = [
           event_ids      TEXT NOT NULL,
           events         TEXT NOT NULL,
           tags           TEXT NOT NULL,
+          rule_meta      TEXT NOT NULL,
           first_event_at TEXT NOT NULL,
           last_event_at  TEXT NOT NULL,
           created_at     TEXT NOT NULL
