@@ -143,6 +143,45 @@ export interface IncidentStore {
   addTimeline(entry: Omit<TimelineEntry, 'id'>): Promise<TimelineEntry>;
 }
 
+/** An analyst exception as stored: see core/detection/filters/exceptions.ts for how it matches. */
+export interface StoredException {
+  id: string;
+  ruleId: string;
+  agencyId?: string;
+  host?: string;
+  user?: string;
+  fields?: Record<string, string | number | boolean>;
+  comment: string;
+  createdBy: string;
+  createdAt: string;
+  expiresAt?: string | null;
+}
+
+export interface ExceptionStore {
+  /** Stores it as given (the id comes with it); ConflictError when the id exists. */
+  create(exception: StoredException): Promise<StoredException>;
+  get(id: string): Promise<StoredException | null>;
+  /** Oldest first. Expired ones are included: the caller decides (and the console shows them as expired). */
+  list(): Promise<StoredException[]>;
+  /** True when it existed. */
+  delete(id: string): Promise<boolean>;
+}
+
+/** Whether a rule is switched on, decided by a person; rules without a setting are enabled. */
+export interface RuleSetting {
+  ruleId: string;
+  enabled: boolean;
+  updatedBy: string;
+  updatedAt: string;
+}
+
+export interface RuleSettingStore {
+  /** Creates or replaces the setting of one rule. */
+  set(setting: RuleSetting): Promise<RuleSetting>;
+  /** Sorted by ruleId. */
+  list(): Promise<RuleSetting[]>;
+}
+
 export interface Storage {
   readonly kind: 'sqlite' | 'mongo';
   connect(): Promise<void>;
@@ -153,4 +192,6 @@ export interface Storage {
   agents: AgentStore;
   users: UserStore;
   incidents: IncidentStore;
+  exceptions: ExceptionStore;
+  ruleSettings: RuleSettingStore;
 }

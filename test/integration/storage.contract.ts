@@ -588,6 +588,40 @@ export function runStorageContract(
         });
       });
 
+      describe('exceptions', function () {
+        const base = { ruleId: 'rule-1', comment: 'backup server runs vssadmin nightly', createdBy: 'alice', createdAt: '2025-01-06T08:00:00.000Z' };
+
+        it('stores, lists oldest first, gets and deletes exceptions, keeping optional keys only when set', async function () {
+          const a = await s.exceptions.create({ ...base, id: 'ex-b', host: 'backup-01', expiresAt: null });
+          const b = await s.exceptions.create({ ...base, id: 'ex-a', user: 'svc-*', fields: { ParentImage: '*\\backup.exe', EventID: 1 }, agencyId, createdAt: '2025-01-07T08:00:00.000Z', expiresAt: '2025-02-01T00:00:00.000Z' });
+          assert.deepEqual(await s.exceptions.list(), [a, b]);
+          assert.deepEqual(await s.exceptions.get('ex-a'), b);
+          assert.equal(await s.exceptions.get('nope'), null);
+          assert.deepEqual(Object.keys((await s.exceptions.get('ex-b'))!).sort(), ['comment', 'createdAt', 'createdBy', 'expiresAt', 'host', 'id', 'ruleId']);
+          assert.equal(await s.exceptions.delete('ex-b'), true);
+          assert.equal(await s.exceptions.delete('ex-b'), false);
+          assert.deepEqual((await s.exceptions.list()).map((e) => e.id), ['ex-a']);
+        });
+
+        it('refuses a second exception with the same id', async function () {
+          await s.exceptions.create({ ...base, id: 'ex-1', host: 'h' });
+          await rejectsWith(s.exceptions.create({ ...base, id: 'ex-1', host: 'other' }), ConflictError);
+        });
+      });
+
+      describe('rule settings', function () {
+        it('creates and replaces one setting per rule, listed by rule id', async function () {
+          assert.deepEqual(await s.ruleSettings.list(), []);
+          await s.ruleSettings.set({ ruleId: 'z-rule', enabled: false, updatedBy: 'alice', updatedAt: '2025-01-06T08:00:00.000Z' });
+          await s.ruleSettings.set({ ruleId: 'a-rule', enabled: false, updatedBy: 'bob', updatedAt: '2025-01-06T09:00:00.000Z' });
+          await s.ruleSettings.set({ ruleId: 'z-rule', enabled: true, updatedBy: 'carol', updatedAt: '2025-01-06T10:00:00.000Z' });
+          assert.deepEqual(await s.ruleSettings.list(), [
+            { ruleId: 'a-rule', enabled: false, updatedBy: 'bob', updatedAt: '2025-01-06T09:00:00.000Z' },
+            { ruleId: 'z-rule', enabled: true, updatedBy: 'carol', updatedAt: '2025-01-06T10:00:00.000Z' },
+          ]);
+        });
+      });
+
       describe('incidents: timeline', function () {
         it('adds entries and lists them by time, equal times in insertion order', async function () {
           const { incident } = await s.incidents.recordAlert(

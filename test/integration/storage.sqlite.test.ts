@@ -78,6 +78,7 @@ describe('sqlite storage specifics', function () {
         'agents_agency',
         'agents_key_prefix',
         'alerts_incident',
+        'detection_exceptions_created',
         'incident_timeline_incident',
         'incidents_agency',
         'incidents_group',

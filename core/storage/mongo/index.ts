@@ -1,6 +1,7 @@
 import type { Storage } from '../storage.port.js';
 import { createMongoAgencyStore } from './agencies.js';
 import { createMongoAgentStore } from './agents.js';
+import { createMongoExceptionStore, createMongoRuleSettingStore } from './detection-settings.js';
 import { MongoConnection } from './connection.js';
 import { createMongoIncidentStore } from './incidents.js';
 import { registerMongoConnection } from './registry.js';
@@ -26,6 +27,8 @@ export function createMongoStorage(opts: MongoStorageOptions): Storage {
     agents: createMongoAgentStore(conn),
     users: createMongoUserStore(conn),
     incidents: createMongoIncidentStore(conn),
+    exceptions: createMongoExceptionStore(conn),
+    ruleSettings: createMongoRuleSettingStore(conn),
   };
   registerMongoConnection(storage, conn);
   return storage;

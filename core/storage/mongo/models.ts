@@ -212,6 +212,48 @@ const timelineSchema = new Schema<TimelineDoc>(
 );
 timelineSchema.index({ incidentId: 1, at: 1, seq: 1 });
 
+export interface ExceptionDoc {
+  _id: string;
+  ruleId: string;
+  agencyId?: string;
+  host?: string;
+  user?: string;
+  fields?: Record<string, string | number | boolean>;
+  comment: string;
+  createdBy: string;
+  createdAt: string;
+  expiresAt?: string | null;
+}
+
+export interface RuleSettingDoc {
+  _id: string;
+  enabled: boolean;
+  updatedBy: string;
+  updatedAt: string;
+}
+
+const exceptionSchema = new Schema<ExceptionDoc>(
+  {
+    _id: str,
+    ruleId: str,
+    agencyId: { type: String },
+    host: { type: String },
+    user: { type: String },
+    fields: { type: Schema.Types.Mixed },
+    comment: str,
+    createdBy: str,
+    createdAt: str,
+    expiresAt: { type: String, default: null },
+  },
+  { ...options, collection: 'detection_exceptions' },
+);
+exceptionSchema.index({ createdAt: 1, _id: 1 });
+
+const ruleSettingSchema = new Schema<RuleSettingDoc>(
+  { _id: str, enabled: { type: Boolean, required: true }, updatedBy: str, updatedAt: str },
+  { ...options, collection: 'rule_settings' },
+);
+
 export interface MongoModels {
   Agency: Model<AgencyDoc>;
   Agent: Model<AgentDoc>;
@@ -219,6 +261,8 @@ export interface MongoModels {
   Incident: Model<IncidentDoc>;
   Alert: Model<AlertDoc>;
   Timeline: Model<TimelineDoc>;
+  Exception: Model<ExceptionDoc>;
+  RuleSetting: Model<RuleSettingDoc>;
 }
 
 export function registerModels(conn: Connection): MongoModels {
@@ -229,5 +273,7 @@ export function registerModels(conn: Connection): MongoModels {
     Incident: conn.model<IncidentDoc>('Incident', incidentSchema),
     Alert: conn.model<AlertDoc>('Alert', alertSchema),
     Timeline: conn.model<TimelineDoc>('IncidentTimeline', timelineSchema),
+    Exception: conn.model<ExceptionDoc>('DetectionException', exceptionSchema),
+    RuleSetting: conn.model<RuleSettingDoc>('RuleSetting', ruleSettingSchema),
   };
 }

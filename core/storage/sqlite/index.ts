@@ -1,6 +1,7 @@
 import type { Storage } from '../storage.port.js';
 import { createSqliteAgencyStore } from './agencies.js';
 import { createSqliteAgentStore } from './agents.js';
+import { createSqliteExceptionStore, createSqliteRuleSettingStore } from './detection-settings.js';
 import { SqliteConnection } from './connection.js';
 import { createSqliteIncidentStore } from './incidents.js';
 import { registerSqliteConnection } from './registry.js';
@@ -37,6 +38,8 @@ export function createSqliteStorage(opts: SqliteStorageOptions): Storage {
     agents: createSqliteAgentStore(conn),
     users: createSqliteUserStore(conn),
     incidents: createSqliteIncidentStore(conn),
+    exceptions: createSqliteExceptionStore(conn),
+    ruleSettings: createSqliteRuleSettingStore(conn),
   };
   registerSqliteConnection(storage, conn);
   return storage;

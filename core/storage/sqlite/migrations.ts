@@ -106,6 +106,22 @@ export const MIGRATIONS: readonly Migration[] = [
           details     TEXT NOT NULL
         );
         CREATE INDEX incident_timeline_incident ON incident_timeline(incident_id, at);
+
+        -- body is the whole exception as JSON: it is only ever read whole, and its shape is validated on the way in.
+        CREATE TABLE detection_exceptions (
+          id         TEXT PRIMARY KEY,
+          rule_id    TEXT NOT NULL,
+          body       TEXT NOT NULL,
+          created_at TEXT NOT NULL
+        );
+        CREATE INDEX detection_exceptions_created ON detection_exceptions(created_at, id);
+
+        CREATE TABLE rule_settings (
+          rule_id    TEXT PRIMARY KEY,
+          enabled    INTEGER NOT NULL,
+          updated_by TEXT NOT NULL,
+          updated_at TEXT NOT NULL
+        );
       `);
     },
   },
