@@ -1,7 +1,9 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../core/config/config.js';
+import type { LiveRuleset } from '../core/detection/live-ruleset.js';
 import type { CompiledRule } from '../core/detection/rule.js';
+import type { DetectionSync } from '../core/services/detection-sync.js';
 import type { Logger } from '../core/logging/logger.js';
 import type { EventBatchJob } from '../core/queues/events-queue.js';
 import type { AgentService } from '../core/services/agent-service.js';
@@ -21,6 +23,9 @@ export interface ServerContext {
   agents: AgentService;
   /** Current rule metadata by id, for the incident page; replaced when rules reload. */
   rules: () => ReadonlyMap<string, CompiledRule>;
+  ruleset: LiveRuleset;
+  /** Applies a rule or settings change here and announces it to every other process. */
+  detectionSync: DetectionSync;
   /** Directory of the built console; null serves no console (API only). */
   webDir: string | null;
 }

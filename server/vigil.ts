@@ -8,6 +8,7 @@ import type { Logger } from '../core/logging/logger.js';
 import { EVENTS_QUEUE, type EventBatchJob } from '../core/queues/events-queue.js';
 import { createRedis } from '../core/queues/redis.js';
 import { createAgentService } from '../core/services/agent-service.js';
+import { startDetectionSync } from '../core/services/detection-sync.js';
 import { createSessionStore } from '../core/services/sessions.js';
 import { createUserService } from '../core/services/user-service.js';
 import { createStorage } from '../core/storage/create-storage.js';
@@ -72,8 +73,23 @@ export async function startVigil(config: Readonly<Config>, logger: Logger, opts:
     await storage.connect();
     closers.push(() => storage.close());
 
-    const ruleset = await createLiveRuleset({ dir: config.rulesDir, logger: logger.child({ component: 'rules' }) });
+    const ruleset = await createLiveRuleset({
+      dir: config.rulesDir,
+      logger: logger.child({ component: 'rules' }),
+      settingsSource: storage,
+    });
     closers.push(async () => ruleset.close());
+    const syncPublisher = createRedis(redisUrl, logger);
+    const detectionSync = startDetectionSync({
+      subscriber: createRedis(redisUrl, logger),
+      publisher: syncPublisher,
+      ruleset,
+      logger: logger.child({ component: 'detection-sync' }),
+    });
+    closers.push(async () => {
+      detectionSync.close();
+      syncPublisher.disconnect();
+    });
 
     let workers: WorkerRuntime | null = null;
     if (config.role !== 'server') {
@@ -114,6 +130,8 @@ export async function startVigil(config: Readonly<Config>, logger: Logger, opts:
         users,
         agents: createAgentService({ storage }),
         rules: () => ruleset.rules(),
+        ruleset,
+        detectionSync,
         webDir: opts.webDir === undefined ? defaultWebDir() : opts.webDir,
       };
       const httpServer = http.createServer(createApp(ctx));

@@ -1,6 +1,8 @@
 import { ConfigError, loadConfig } from '../core/config/config.js';
 import { createLiveRuleset } from '../core/detection/live-ruleset.js';
 import { createLogger } from '../core/logging/logger.js';
+import { createRedis } from '../core/queues/redis.js';
+import { startDetectionSync } from '../core/services/detection-sync.js';
 import { createStorage } from '../core/storage/create-storage.js';
 import { startWorkers } from './runtime.js';
 
@@ -26,12 +28,25 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel, { role: 'worker' });
   const storage = createStorage({ mongodbUri: config.mongodbUri, dataDir: config.dataDir });
   await storage.connect();
-  const ruleset = await createLiveRuleset({ dir: config.rulesDir, logger: logger.child({ component: 'rules' }) });
+  const ruleset = await createLiveRuleset({
+    dir: config.rulesDir,
+    logger: logger.child({ component: 'rules' }),
+    settingsSource: storage,
+  });
+  const syncPublisher = createRedis(config.redisUrl, logger);
+  const detectionSync = startDetectionSync({
+    subscriber: createRedis(config.redisUrl, logger),
+    publisher: syncPublisher,
+    ruleset,
+    logger: logger.child({ component: 'detection-sync' }),
+  });
   const workers = startWorkers({ config, redisUrl: config.redisUrl, storage, ruleset, logger });
   logger.info('worker ready');
 
   const stop = async () => {
     await workers.close();
+    detectionSync.close();
+    syncPublisher.disconnect();
     ruleset.close();
     await storage.close();
     process.exit(0);

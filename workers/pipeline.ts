@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { extractEntities, techniquesFromTags } from '../core/detection/entities.js';
-import type { YaraInForce } from '../core/detection/live-ruleset.js';
+import type { DetectionSettings, YaraInForce } from '../core/detection/live-ruleset.js';
 import type { CompiledRule, MatchableEvent } from '../core/detection/rule.js';
 import { scanEvents } from '../core/detection/yara/index.js';
 import type { StoredEvent } from '../core/domain/event.js';
@@ -28,6 +28,10 @@ export interface BatchResult {
   duplicates: number;
   /** Events the matcher threw on: logged and skipped, never allowed to stop the batch. */
   failedEvents: number;
+  /** Matches dropped because the rule is switched off or an exception covers the event. */
+  suppressed: number;
+  /** Events alerted per rule id in this batch (for the rules page's hit counts). */
+  ruleHits: Record<string, number>;
 }
 
 interface Group {
@@ -51,6 +55,8 @@ export function createBatchProcessor(deps: {
   matcher: () => Matcher;
   /** YARA rules in force, if any: they scan payloads and configured fields of the whole batch at once. */
   yara?: () => YaraInForce | null;
+  /** Rules switched off and analyst exceptions; applied before any alert is raised. */
+  settings?: () => DetectionSettings;
   publish: PublishIncident;
   suppressionMs: number;
   logger: Logger;
@@ -66,10 +72,17 @@ export function createBatchProcessor(deps: {
       incidentsUpdated: 0,
       duplicates: 0,
       failedEvents: 0,
+      suppressed: 0,
+      ruleHits: {},
     };
+    const settings = deps.settings?.();
 
     const hitEvents = new Set<StoredEvent>();
     const addHit = (rule: CompiledRule, event: StoredEvent) => {
+      if (settings && (settings.disabledRuleIds.has(rule.id) || settings.isExcepted(rule, event, event.host))) {
+        result.suppressed++;
+        return;
+      }
       hitEvents.add(event);
       const parts = [rule.id, batch.agencyId, event.host ?? ''];
       for (const f of rule.groupBy) parts.push(groupValue(event.fields, f));
@@ -146,6 +159,7 @@ export function createBatchProcessor(deps: {
         continue;
       }
       result.alerts++;
+      result.ruleHits[g.rule.id] = (result.ruleHits[g.rule.id] ?? 0) + g.events.length;
       if (r.created) result.incidentsCreated++;
       else result.incidentsUpdated++;
       deps.publish(r.created ? 'new' : 'updated', r.incident);

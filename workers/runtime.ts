@@ -6,6 +6,7 @@ import type { Logger } from '../core/logging/logger.js';
 import { CONSOLE_NAMESPACE, roomsForIncident, type ConsoleServerEvents } from '../core/queues/console-events.js';
 import { EVENTS_QUEUE, type EventBatchJob } from '../core/queues/events-queue.js';
 import { createRedis } from '../core/queues/redis.js';
+import { RULE_HITS_KEY } from '../core/services/detection-sync.js';
 import type { Storage } from '../core/storage/storage.port.js';
 import { createBatchProcessor, type BatchResult } from './pipeline.js';
 
@@ -31,6 +32,7 @@ export function startWorkers(deps: {
     storage: deps.storage,
     matcher: () => deps.ruleset.engine(),
     yara: () => deps.ruleset.yara(),
+    settings: () => deps.ruleset.settings(),
     publish: (kind, incident) => {
       emitter.to(roomsForIncident(incident)).emit(kind === 'new' ? 'incident:new' : 'incident:updated', incident);
     },
@@ -42,6 +44,13 @@ export function startWorkers(deps: {
     EVENTS_QUEUE,
     async (job) => {
       const res = await processBatch(job.id!, job.data);
+      const hits = Object.entries(res.ruleHits);
+      if (hits.length) {
+        const tx = emitterRedis.multi();
+        for (const [ruleId, n] of hits) tx.hincrby(RULE_HITS_KEY, ruleId, n);
+        // A lost counter update is not worth failing (and re-running) the batch for.
+        await tx.exec().catch((err) => log.warn({ err }, 'rule hit counters not updated'));
+      }
       log.debug({ jobId: job.id, ...res }, 'batch processed');
       return res;
     },

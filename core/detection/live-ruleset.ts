@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Logger } from '../logging/logger.js';
 import type { CompiledRule, RuleLoadError } from './rule.js';
 import { RuleEngine, loadRuleset } from './ruleset.js';
+import { compileExceptions, type Exception, type ExceptionCheck } from './filters/exceptions.js';
 import { loadYaraRules, type YaraEngine, type YaraRuleInfo } from './yara/index.js';
 
 /** YARA rules in force: the compiled engine and, by YARA rule name, the Vigil rule its alerts are raised under. */
@@ -32,8 +33,25 @@ function yaraAsRule(info: YaraRuleInfo): CompiledRule {
   };
 }
 
+/** What people decided about detection: rules switched off and exceptions. Kept in storage, applied here. */
+export interface DetectionSettings {
+  disabledRuleIds: ReadonlySet<string>;
+  /** True when an exception says this rule must not alert for this event. */
+  isExcepted: ExceptionCheck;
+}
+
+export interface DetectionSettingsSource {
+  ruleSettings: { list(): Promise<{ ruleId: string; enabled: boolean }[]> };
+  exceptions: { list(): Promise<Exception[]> };
+}
+
+const NO_SETTINGS: DetectionSettings = { disabledRuleIds: new Set(), isExcepted: () => false };
+
 export interface LiveRuleset {
   engine(): RuleEngine;
+  settings(): DetectionSettings;
+  /** Re-reads rule switches and exceptions from storage (after a change anywhere, or periodically). */
+  refreshSettings(): Promise<void>;
   yara(): YaraInForce | null;
   rules(): ReadonlyMap<string, CompiledRule>;
   errors(): readonly RuleLoadError[];
@@ -45,7 +63,12 @@ export interface LiveRuleset {
  * The rules in force, reloaded when files under `dir` change. A file that breaks while being edited is reported
  * and its last good rules stay in force, so a typo never silently switches a detection off.
  */
-export async function createLiveRuleset(opts: { dir: string; logger: Logger; watch?: boolean }): Promise<LiveRuleset> {
+export async function createLiveRuleset(opts: {
+  dir: string;
+  logger: Logger;
+  watch?: boolean;
+  settingsSource?: DetectionSettingsSource;
+}): Promise<LiveRuleset> {
   let rules: CompiledRule[] = [];
   let byId = new Map<string, CompiledRule>();
   let engine = new RuleEngine([]);
@@ -80,7 +103,21 @@ export async function createLiveRuleset(opts: { dir: string; logger: Logger; wat
     return { rules: next.length, errors };
   }
 
+  let settings = NO_SETTINGS;
+  async function refreshSettings() {
+    if (!opts.settingsSource) return;
+    const [switches, exceptions] = await Promise.all([
+      opts.settingsSource.ruleSettings.list(),
+      opts.settingsSource.exceptions.list(),
+    ]);
+    settings = {
+      disabledRuleIds: new Set(switches.filter((s) => !s.enabled).map((s) => s.ruleId)),
+      isExcepted: compileExceptions(exceptions),
+    };
+  }
+
   await reload();
+  await refreshSettings();
 
   let watcher: fs.FSWatcher | null = null;
   let timer: NodeJS.Timeout | null = null;
@@ -100,6 +137,8 @@ export async function createLiveRuleset(opts: { dir: string; logger: Logger; wat
 
   return {
     engine: () => engine,
+    settings: () => settings,
+    refreshSettings,
     yara: () => yara,
     rules: () => byId,
     errors: () => errors,

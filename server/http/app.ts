@@ -10,6 +10,7 @@ import { adminRoutes } from './routes/admin.js';
 import { authRoutes } from './routes/auth.js';
 import { eventRoutes } from './routes/events.js';
 import { incidentRoutes } from './routes/incidents.js';
+import { ruleRoutes } from './routes/rules.js';
 
 export function createApp(ctx: ServerContext): Express {
   const app = express();
@@ -41,6 +42,7 @@ export function createApp(ctx: ServerContext): Express {
   api.use('/auth', authRoutes(ctx));
   api.use(adminRoutes(ctx));
   api.use(incidentRoutes(ctx));
+  api.use(ruleRoutes(ctx));
   api.use(() => {
     throw new NotFoundError('route');
   });
