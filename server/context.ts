@@ -1,6 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../core/config/config.js';
+import type { Incident } from '../core/domain/types.js';
 import type { LiveRuleset } from '../core/detection/live-ruleset.js';
 import type { CompiledRule } from '../core/detection/rule.js';
 import type { DetectionSync } from '../core/services/detection-sync.js';
@@ -26,6 +27,8 @@ export interface ServerContext {
   ruleset: LiveRuleset;
   /** Applies a rule or settings change here and announces it to every other process. */
   detectionSync: DetectionSync;
+  /** Pushes an incident to every console allowed to see it, on every server (through the Redis adapter). */
+  publishIncident(kind: 'new' | 'updated', incident: Incident): void;
   /** Directory of the built console; null serves no console (API only). */
   webDir: string | null;
 }

@@ -120,6 +120,8 @@ export async function startVigil(config: Readonly<Config>, logger: Logger, opts:
       const users = createUserService({ storage });
       const first = await users.ensureFirstAdmin(config.adminPassword);
       generatedAdminPassword = first.generatedPassword;
+      // Set once Socket.io is attached below; routes only publish while serving requests, after that.
+      let publishIncident: ServerContext['publishIncident'] = () => undefined;
       const ctx: ServerContext = {
         config,
         logger,
@@ -132,10 +134,12 @@ export async function startVigil(config: Readonly<Config>, logger: Logger, opts:
         rules: () => ruleset.rules(),
         ruleset,
         detectionSync,
+        publishIncident: (kind, incident) => publishIncident(kind, incident),
         webDir: opts.webDir === undefined ? defaultWebDir() : opts.webDir,
       };
       const httpServer = http.createServer(createApp(ctx));
       const realtime = attachConsoleSocket({ httpServer, redis, sessions: ctx.sessions, logger });
+      publishIncident = realtime.publishIncident;
       const drain = makeDrainable(httpServer);
       await new Promise<void>((resolve, reject) => {
         httpServer.once('error', reject);

@@ -3,7 +3,13 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import type { Redis } from 'ioredis';
 import { Server } from 'socket.io';
 import type { Logger } from '../../core/logging/logger.js';
-import { CONSOLE_NAMESPACE, roomsForUser, type ConsoleServerEvents } from '../../core/queues/console-events.js';
+import type { Incident } from '../../core/domain/types.js';
+import {
+  CONSOLE_NAMESPACE,
+  roomsForIncident,
+  roomsForUser,
+  type ConsoleServerEvents,
+} from '../../core/queues/console-events.js';
 import type { SessionStore, SessionUser } from '../../core/services/sessions.js';
 import { sessionTokenFrom } from '../http/middleware/auth.js';
 
@@ -20,7 +26,7 @@ export function attachConsoleSocket(opts: {
   redis: Redis;
   sessions: SessionStore;
   logger: Logger;
-}): { io: Server; close(): Promise<void> } {
+}): { io: Server; publishIncident(kind: 'new' | 'updated', incident: Incident): void; close(): Promise<void> } {
   const pub = opts.redis.duplicate();
   const sub = opts.redis.duplicate();
   // Duplicates do not inherit listeners; without one, a Redis outage would be an unhandled 'error' event.
@@ -50,6 +56,9 @@ export function attachConsoleSocket(opts: {
   });
   return {
     io: io as unknown as Server,
+    publishIncident(kind, incident) {
+      nsp.to(roomsForIncident(incident)).emit(kind === 'new' ? 'incident:new' : 'incident:updated', incident);
+    },
     async close() {
       await new Promise<void>((resolve) => io.close(() => resolve()));
       pub.disconnect();
