@@ -1,0 +1,149 @@
+import type {
+  Agency,
+  Agent,
+  ApiErrorBody,
+  CreatedAgent,
+  Health,
+  IncidentDetail,
+  IncidentPage,
+  Items,
+  Role,
+  SessionUser,
+  User,
+} from './types';
+
+const BASE = '/api/v1';
+
+/** A failed API call: the server's `{ requestId, code, message, details }`, or a network failure (status 0). */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly requestId: string | null;
+  readonly details: unknown;
+
+  constructor(status: number, body: ApiErrorBody, fallbackMessage: string) {
+    super(body.message || fallbackMessage);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = body.code ?? (status === 0 ? 'network' : 'http_error');
+    this.requestId = body.requestId ?? null;
+    this.details = body.details;
+  }
+}
+
+export function isAbortError(err: unknown): boolean {
+  return err instanceof DOMException && err.name === 'AbortError';
+}
+
+type UnauthorizedHandler = () => void;
+let onUnauthorized: UnauthorizedHandler = () => undefined;
+
+/** Called whenever a request other than login/me comes back 401: the session has ended. */
+export function setUnauthorizedHandler(handler: UnauthorizedHandler): void {
+  onUnauthorized = handler;
+}
+
+type Query = Record<string, string | number | null | undefined>;
+
+interface RequestOptions {
+  body?: unknown;
+  query?: Query;
+  signal?: AbortSignal;
+  /** A 401 is an expected answer (login, me): do not route to the login page. */
+  expect401?: boolean;
+}
+
+function withQuery(path: string, query?: Query): string {
+  if (!query) return path;
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) {
+    if (v !== undefined && v !== null && v !== '') params.set(k, String(v));
+  }
+  const qs = params.toString();
+  return qs ? `${path}?${qs}` : path;
+}
+
+async function readJson(res: Response): Promise<unknown> {
+  const type = res.headers.get('content-type') ?? '';
+  if (!type.includes('json')) return undefined;
+  try {
+    return await res.json();
+  } catch {
+    return undefined;
+  }
+}
+
+export async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  const init: RequestInit = { method, headers, credentials: 'same-origin', cache: 'no-store' };
+  if (opts.signal) init.signal = opts.signal;
+  if (opts.body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(opts.body);
+  }
+
+  let res: Response;
+  try {
+    res = await fetch(BASE + withQuery(path, opts.query), init);
+  } catch (err) {
+    if (isAbortError(err)) throw err;
+    throw new ApiError(0, { code: 'network' }, 'network error');
+  }
+
+  if (res.status === 204) return undefined as T;
+  const data = await readJson(res);
+  if (res.ok) return data as T;
+
+  const body = (data && typeof data === 'object' ? data : {}) as ApiErrorBody;
+  const error = new ApiError(res.status, body, `HTTP ${res.status}`);
+  if (res.status === 401 && !opts.expect401) onUnauthorized();
+  throw error;
+}
+
+// ---- Endpoints ----------------------------------------------------------------------------------------------------
+
+export interface IncidentQuery {
+  status?: string;
+  severity?: string;
+  agencyId?: string;
+  q?: string;
+  from?: string;
+  to?: string;
+  limit?: number;
+  cursor?: string | null;
+}
+
+export const api = {
+  login: (username: string, password: string) =>
+    request<{ user: SessionUser }>('POST', '/auth/login', { body: { username, password }, expect401: true }),
+  logout: () => request<void>('POST', '/auth/logout', { expect401: true }),
+  me: () => request<{ user: SessionUser }>('GET', '/auth/me', { expect401: true }),
+
+  /** Health answers 503 with the same body when degraded, so it is read without the error path. */
+  async health(): Promise<Health | null> {
+    try {
+      const res = await fetch(`${BASE}/health`, { credentials: 'same-origin', cache: 'no-store' });
+      const body = (await readJson(res)) as Health | undefined;
+      return body && typeof body.status === 'string' ? body : null;
+    } catch {
+      return null;
+    }
+  },
+
+  agencies: (signal?: AbortSignal) => request<Items<Agency>>('GET', '/agencies', signal ? { signal } : {}),
+  createAgency: (input: { name: string; code: string }) => request<Agency>('POST', '/agencies', { body: input }),
+
+  users: (signal?: AbortSignal) => request<Items<User>>('GET', '/users', signal ? { signal } : {}),
+  createUser: (input: { username: string; password: string; role: Role; agencyId?: string }) =>
+    request<User>('POST', '/users', { body: input }),
+
+  agents: (agencyId?: string, signal?: AbortSignal) =>
+    request<Items<Agent>>('GET', '/agents', { query: { agencyId }, ...(signal ? { signal } : {}) }),
+  createAgent: (input: { agencyId: string; name: string }) => request<CreatedAgent>('POST', '/agents', { body: input }),
+  revokeAgent: (id: string) => request<Agent>('POST', `/agents/${encodeURIComponent(id)}/revoke`),
+
+  incidents: (query: IncidentQuery, signal?: AbortSignal) =>
+    request<IncidentPage>('GET', '/incidents', { query: { ...query }, ...(signal ? { signal } : {}) }),
+  incident: (id: string, signal?: AbortSignal) =>
+    request<IncidentDetail>('GET', `/incidents/${encodeURIComponent(id)}`, signal ? { signal } : {}),
+};

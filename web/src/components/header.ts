@@ -1,0 +1,146 @@
+import { api } from '../api';
+import { h, replace } from '../dom';
+import { t } from '../i18n';
+import { onLiveStatus, type LiveStatus } from '../live';
+import { session } from '../session';
+import type { SessionUser } from '../types';
+import { roleBadge } from './badges';
+import { icon, type IconName } from './icons';
+
+interface NavItem {
+  href: string;
+  label: string;
+  icon: IconName;
+  adminOnly: boolean;
+  /** Which paths mark this item as current. */
+  matches: (path: string) => boolean;
+}
+
+const HEALTH_POLL_MS = 30_000;
+
+function navItems(): NavItem[] {
+  return [
+    {
+      href: '/',
+      label: t('nav.incidents'),
+      icon: 'list',
+      adminOnly: false,
+      matches: (p) => p === '/' || p.startsWith('/incidents'),
+    },
+    { href: '/admin/agencies', label: t('nav.agencies'), icon: 'building', adminOnly: true, matches: (p) => p.startsWith('/admin/agencies') },
+    { href: '/admin/agents', label: t('nav.agents'), icon: 'cpu', adminOnly: true, matches: (p) => p.startsWith('/admin/agents') },
+    { href: '/admin/users', label: t('nav.users'), icon: 'users', adminOnly: true, matches: (p) => p.startsWith('/admin/users') },
+  ];
+}
+
+function liveIndicator(): HTMLElement {
+  const text = h('span', { class: 'live__text' });
+  const el = h(
+    'span',
+    { class: 'live', 'data-testid': 'live-status', role: 'status', 'aria-live': 'polite' },
+    h('span', { class: 'live__dot', 'aria-hidden': 'true' }),
+    text,
+  );
+  onLiveStatus((status: LiveStatus) => {
+    el.dataset.state = status;
+    text.textContent = status === 'live' ? t('live.live') : t('live.reconnecting');
+    el.title = status === 'live' ? t('live.liveTitle') : t('live.reconnectingTitle');
+  });
+  return el;
+}
+
+/** The top bar: product, navigation (admin items for admins only), health, live state, user, sign-out. */
+export function createHeader(opts: { onLogout: () => void }): { el: HTMLElement; setActive(path: string): void } {
+  const nav = h('ul', { class: 'nav__list' });
+  const userBox = h('div', { class: 'user' });
+  const health = h('span', { class: 'health', hidden: true, role: 'status' });
+  let currentPath = location.pathname;
+  let healthTimer: number | undefined;
+
+  const logout = h(
+    'button',
+    { type: 'button', class: 'btn btn--ghost btn--small logout', title: t('header.logout') },
+    icon('logout', 16),
+    h('span', null, t('header.logout')),
+  );
+  logout.addEventListener('click', () => {
+    logout.disabled = true;
+    api
+      .logout()
+      .catch(() => undefined)
+      .finally(() => {
+        logout.disabled = false;
+        opts.onLogout();
+      });
+  });
+
+  const el = h(
+    'header',
+    { class: 'topbar', hidden: true },
+    h('a', { class: 'skip-link', href: '#main' }, t('app.skipToContent')),
+    h('a', { class: 'brand', href: '/' }, icon('shieldV', 22, 'brand__logo'), h('span', { class: 'brand__name' }, t('app.name'))),
+    h('nav', { class: 'nav', 'aria-label': t('nav.label') }, nav),
+    h('div', { class: 'topbar__right' }, health, liveIndicator(), userBox, logout),
+  );
+
+  function renderNav(user: SessionUser | null): void {
+    const items = navItems().filter((item) => !item.adminOnly || user?.role === 'admin');
+    replace(
+      nav,
+      items.map((item, i) => {
+        const a = h('a', { class: 'nav__link', href: item.href, title: item.label }, icon(item.icon, 16), h('span', null, item.label));
+        if (item.matches(currentPath)) a.setAttribute('aria-current', 'page');
+        const li = h('li', { class: 'nav__item' }, a);
+        if (item.adminOnly && !items[i - 1]?.adminOnly) li.classList.add('nav__item--group');
+        return li;
+      }),
+    );
+  }
+
+  function renderUser(user: SessionUser | null): void {
+    if (!user) {
+      userBox.replaceChildren();
+      return;
+    }
+    replace(
+      userBox,
+      h('span', { class: 'user__name', title: t('header.signedInAs', { username: user.username }) }, user.username),
+      roleBadge(user.role),
+    );
+  }
+
+  async function pollHealth(): Promise<void> {
+    const result = await api.health();
+    if (!result || result.status === 'ok') {
+      health.hidden = true;
+      return;
+    }
+    const down = [!result.redis ? t('header.part.redis') : null, !result.storage ? t('header.part.storage') : null].filter(Boolean);
+    const detail = t('header.degradedDetail', { parts: down.join(', ') });
+    replace(health, icon('alert', 14), h('span', null, t('header.degraded')));
+    health.title = detail;
+    health.setAttribute('aria-label', detail);
+    health.hidden = false;
+  }
+
+  session.onChange((user) => {
+    el.hidden = !user;
+    renderNav(user);
+    renderUser(user);
+    window.clearInterval(healthTimer);
+    if (user) {
+      void pollHealth();
+      healthTimer = window.setInterval(() => void pollHealth(), HEALTH_POLL_MS);
+    } else {
+      health.hidden = true;
+    }
+  });
+
+  return {
+    el,
+    setActive(path) {
+      currentPath = path;
+      renderNav(session.user);
+    },
+  };
+}

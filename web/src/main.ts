@@ -1,0 +1,104 @@
+import './styles/main.css';
+import { resetAgencies } from './agencies';
+import { ApiError, api, setUnauthorizedHandler } from './api';
+import { startAgeTicker } from './components/age';
+import { createHeader } from './components/header';
+import { errorState, loadingState } from './components/states';
+import { h, replace } from './dom';
+import { t } from './i18n';
+import { connectLive, disconnectLive } from './live';
+import { agenciesPage } from './pages/admin-agencies';
+import { agentsPage } from './pages/admin-agents';
+import { usersPage } from './pages/admin-users';
+import { incidentPage } from './pages/incident';
+import { incidentsPage } from './pages/incidents';
+import { loginPage } from './pages/login';
+import { forbiddenPage, notFoundPage } from './pages/misc';
+import { Router, type Resolution } from './router';
+import { session } from './session';
+import type { SessionUser } from './types';
+
+const root = document.getElementById('app');
+if (!root) throw new Error('#app missing from index.html');
+
+const header = createHeader({ onLogout: () => signOut(false) });
+const main = h('main', { id: 'main', class: 'main', tabindex: -1 });
+root.replaceChildren(header.el, main);
+
+/** The login URL; `keepPlace` brings the user back here after signing in. */
+function loginPath(keepPlace: boolean, expired: boolean): string {
+  const here = location.pathname + location.search;
+  const params = new URLSearchParams();
+  if (expired) params.set('expired', '1');
+  if (keepPlace && here !== '/' && !location.pathname.startsWith('/login')) params.set('next', here);
+  const qs = params.toString();
+  return qs ? `/login?${qs}` : '/login';
+}
+
+const router = new Router({
+  outlet: main,
+  notFound: notFoundPage,
+  routes: [
+    { pattern: '/login', page: loginPage((user, next) => signIn(user, next)), public: true },
+    { pattern: '/', page: incidentsPage },
+    { pattern: '/incidents/:id', page: incidentPage },
+    { pattern: '/admin/agencies', page: agenciesPage, adminOnly: true },
+    { pattern: '/admin/agents', page: agentsPage, adminOnly: true },
+    { pattern: '/admin/users', page: usersPage, adminOnly: true },
+  ],
+  guard(target: Resolution | null) {
+    const user = session.user;
+    if (target?.route.public) return user ? { redirect: '/' } : null;
+    if (!user) return { redirect: loginPath(true, false) };
+    if (target?.route.adminOnly && user.role !== 'admin') return { page: forbiddenPage };
+    return null;
+  },
+  afterRender: (path) => header.setActive(path),
+});
+
+function startLive(): void {
+  // The socket handshake was refused for the session: same as a 401 from the API.
+  connectLive(() => {
+    if (session.user) signOut(true);
+  });
+}
+
+function signIn(user: SessionUser, next: string): void {
+  session.set(user);
+  startLive();
+  router.navigate(next, { replace: true });
+}
+
+function signOut(expired: boolean): void {
+  const target = loginPath(expired, expired);
+  disconnectLive();
+  resetAgencies();
+  session.set(null);
+  router.navigate(target, { replace: true });
+}
+
+setUnauthorizedHandler(() => {
+  if (session.user) signOut(true);
+});
+
+session.onChange((user) => document.body.classList.toggle('signed-in', !!user));
+
+async function boot(): Promise<void> {
+  replace(main, loadingState(t('app.loading')));
+  try {
+    const { user } = await api.me();
+    session.set(user);
+    startLive();
+  } catch (err) {
+    if (!(err instanceof ApiError && err.status === 401)) {
+      // The server is unreachable or failing: say so rather than pretending the user is signed out.
+      replace(main, h('section', { class: 'page page--message' }, errorState(err, () => void boot())));
+      return;
+    }
+    session.set(null);
+  }
+  router.start();
+}
+
+startAgeTicker();
+void boot();

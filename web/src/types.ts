@@ -1,0 +1,159 @@
+/** The server's JSON contract, as the console sees it. Times are ISO-8601 strings. */
+
+export const ROLES = ['admin', 'analyst', 'agency_admin', 'leadership'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Highest first: the order filters and badges use. */
+export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'informational'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export const INCIDENT_STATUSES = [
+  'new',
+  'triaged',
+  'investigating',
+  'contained',
+  'resolved',
+  'false_positive',
+  'closed',
+] as const;
+export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
+
+export interface SessionUser {
+  id: string;
+  username: string;
+  role: Role;
+  agencyId: string | null;
+}
+
+export interface User extends SessionUser {
+  createdAt: string;
+  disabled: boolean;
+}
+
+export interface Agency {
+  id: string;
+  name: string;
+  code: string;
+  createdAt: string;
+}
+
+export interface Agent {
+  id: string;
+  agencyId: string;
+  name: string;
+  keyPrefix: string;
+  createdAt: string;
+  revokedAt: string | null;
+  lastSeenAt: string | null;
+}
+
+export interface CreatedAgent {
+  id: string;
+  key: string;
+  agent: Agent;
+}
+
+export interface Entities {
+  hosts: string[];
+  users: string[];
+  ips: string[];
+}
+
+export interface Incident {
+  id: string;
+  title: string;
+  severity: Severity;
+  category: string;
+  agencyId: string;
+  status: IncidentStatus;
+  assignee: string | null;
+  groupKey: string;
+  ruleId: string;
+  ruleIds: string[];
+  host: string | null;
+  techniques: string[];
+  entities: Entities;
+  alertCount: number;
+  eventCount: number;
+  firstSeen: string;
+  lastSeen: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface IncidentPage {
+  items: Incident[];
+  total: number;
+  nextCursor: string | null;
+}
+
+export interface AlertEvent {
+  id: string;
+  time: string;
+  host: string | null;
+  logsource: { product?: string; category?: string; service?: string };
+  fields: Record<string, unknown>;
+}
+
+export interface Alert {
+  id: string;
+  incidentId: string;
+  ruleId: string;
+  ruleTitle: string;
+  level: Severity;
+  agencyId: string;
+  agentId: string;
+  host: string | null;
+  eventCount: number;
+  eventIds: string[];
+  events: AlertEvent[];
+  tags: string[];
+  firstEventAt: string;
+  lastEventAt: string;
+  createdAt: string;
+}
+
+export interface TimelineEntry {
+  id: string;
+  incidentId: string;
+  at: string;
+  actor: string;
+  action: string;
+  details: Record<string, unknown>;
+}
+
+export interface RuleInfo {
+  id: string;
+  title: string;
+  description: string;
+  author: string;
+  references: string[];
+  falsepositives: string[];
+  level: Severity;
+  tags: string[];
+  file: string;
+}
+
+export interface IncidentDetail {
+  incident: Incident;
+  alerts: Alert[];
+  timeline: TimelineEntry[];
+  rules: Record<string, RuleInfo>;
+}
+
+export interface Health {
+  status: 'ok' | 'degraded';
+  redis: boolean;
+  storage: boolean;
+}
+
+export interface ApiErrorBody {
+  requestId?: string;
+  code?: string;
+  message?: string;
+  details?: unknown;
+}
+
+export interface Items<T> {
+  items: T[];
+}
