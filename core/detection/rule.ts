@@ -1,5 +1,6 @@
 import type { Severity } from '../domain/types.js';
 import type { Logsource } from '../domain/event.js';
+import type { CompiledFilter } from './filters/sigma-filter.js';
 
 /** What the matcher sees of an event: its logsource and its fields as the source wrote them. */
 export interface MatchableEvent {
@@ -26,6 +27,13 @@ export interface CompiledRule {
   /** ENISA Reference Security Incident Taxonomy class slug (see taxonomy.ts), computed when the rule compiles. */
   category: string;
   matches(event: MatchableEvent): boolean;
+  /** Sigma v2.1 `name` (a readable unique reference for correlation and filter documents), when the rule has one. */
+  name?: string;
+  /**
+   * Sigma filters bound to this rule by `loadRuleset`: `RuleEngine.match` reports the rule only when the event
+   * also satisfies every filter's condition.
+   */
+  filters?: readonly CompiledFilter[];
 }
 
 /** A rule file that could not be loaded: reported, skipped, and never unloads the good rules. */
@@ -39,4 +47,10 @@ export interface RuleLoadError {
 export interface Ruleset {
   rules: CompiledRule[];
   errors: RuleLoadError[];
+  /** Sigma filter documents that loaded (already bound to the rules they apply to). */
+  filters?: CompiledFilter[];
+  /** Problems that do not stop anything loading (e.g. a filter naming a rule that is not loaded). */
+  warnings?: RuleLoadError[];
+  /** The `%name%` placeholder values in force (from `placeholders.yml` and the options). */
+  placeholders?: Readonly<Record<string, readonly string[]>>;
 }

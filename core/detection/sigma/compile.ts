@@ -5,6 +5,7 @@ import type { CompiledRule, MatchableEvent } from '../rule.js';
 import { categoryForRule, ENISA_CLASSES, isEnisaClass } from '../taxonomy.js';
 import { compileDetection } from './detection.js';
 import { SigmaRuleError } from './errors.js';
+import { reqOf, withReq, type ReqLit } from './literals.js';
 import type { ValueContext } from './values.js';
 
 export const RULE_STATUSES = ['stable', 'test', 'experimental', 'deprecated', 'unsupported'] as const;
@@ -67,6 +68,15 @@ function compileLogsource(v: unknown): { logsource: Logsource; test: (ls: Logsou
     return true;
   };
   return { logsource, test };
+}
+
+/**
+ * Lowercased strings at least one of which occurs in a string value of every event the rule matches (in the
+ * value of the given top-level field, or of any field), or null when the rule's detection guarantees none (see
+ * literals.ts). Only rules compiled here have them.
+ */
+export function requiredLiterals(rule: Pick<CompiledRule, 'matches'>): readonly ReqLit[] | null {
+  return reqOf(rule.matches);
 }
 
 /** Compiles one rule document. Throws SigmaRuleError (with the path of the offending key) when it is invalid. */
@@ -143,9 +153,20 @@ export function compileRule(doc: unknown, opts: CompileRuleOptions): CompiledRul
     }
   }
 
-  const matches = (event: MatchableEvent): boolean => logsourceOk(event.logsource) && detect(event.fields);
+  // Sigma v2.1 `name`: a unique, human-readable reference used by correlation and filter documents.
+  let name: string | undefined;
+  if (doc.name !== undefined && doc.name !== null) {
+    if (typeof doc.name !== 'string' || doc.name.trim() === '') throw new SigmaRuleError("'name' must be a non-empty string", ['name']);
+    name = doc.name.trim();
+  }
+
+  const matches = withReq(
+    (event: MatchableEvent): boolean => logsourceOk(event.logsource) && detect(event.fields),
+    reqOf(detect),
+  );
 
   return {
+    ...(name !== undefined ? { name } : {}),
     id,
     title,
     level,

@@ -11,6 +11,7 @@
  */
 import { SigmaRuleError, type YamlPath } from './errors.js';
 import type { Fields } from './fields.js';
+import { reqAnd, reqOf, reqOr, withReq } from './literals.js';
 import type { Matcher } from './values.js';
 
 type Tok = { kind: 'lparen' | 'rparen' | 'word'; text: string; pos: number };
@@ -65,14 +66,15 @@ export function compileCondition(text: string, selections: ReadonlyMap<string, M
       parts.push(parseAnd());
     }
     if (parts.length === 1) return parts[0]!;
+    const req = reqOr(parts.map(reqOf));
     if (parts.length === 2) {
       const [a, b] = parts as [Matcher, Matcher];
-      return (f) => a(f) || b(f);
+      return withReq((f: Fields) => a(f) || b(f), req);
     }
-    return (f) => {
+    return withReq((f: Fields) => {
       for (let k = 0; k < parts.length; k++) if (parts[k]!(f)) return true;
       return false;
-    };
+    }, req);
   }
 
   function parseAnd(): Matcher {
@@ -82,14 +84,15 @@ export function compileCondition(text: string, selections: ReadonlyMap<string, M
       parts.push(parseNot());
     }
     if (parts.length === 1) return parts[0]!;
+    const req = reqAnd(parts.map(reqOf));
     if (parts.length === 2) {
       const [a, b] = parts as [Matcher, Matcher];
-      return (f) => a(f) && b(f);
+      return withReq((f: Fields) => a(f) && b(f), req);
     }
-    return (f) => {
+    return withReq((f: Fields) => {
       for (let k = 0; k < parts.length; k++) if (!parts[k]!(f)) return false;
       return true;
-    };
+    }, req);
   }
 
   function parseNot(): Matcher {
@@ -147,24 +150,26 @@ export function compileCondition(text: string, selections: ReadonlyMap<string, M
     }
     const ms = names.map((n) => selections.get(n)!);
     if (need === 'all') {
-      return (f: Fields) => {
+      return withReq((f: Fields) => {
         for (let k = 0; k < ms.length; k++) if (!ms[k]!(f)) return false;
         return true;
-      };
+      }, reqAnd(ms.map(reqOf)));
     }
     if (need > ms.length) fail(`'${q.text} of ${target.text}' needs more identifiers than the ${ms.length} it matches`);
     const n = need;
+    // At least one of them matches either way.
+    const req = reqOr(ms.map(reqOf));
     if (n === 1) {
-      return (f: Fields) => {
+      return withReq((f: Fields) => {
         for (let k = 0; k < ms.length; k++) if (ms[k]!(f)) return true;
         return false;
-      };
+      }, req);
     }
-    return (f: Fields) => {
+    return withReq((f: Fields) => {
       let hits = 0;
       for (let k = 0; k < ms.length; k++) if (ms[k]!(f) && ++hits >= n) return true;
       return false;
-    };
+    }, req);
   }
 
   const result = parseOr();

@@ -1,6 +1,8 @@
 /** The `detection` section: search identifiers (maps, lists, keyword lists) and the condition(s). */
 import { compileCondition } from './condition.js';
 import { SigmaRuleError, type YamlPath } from './errors.js';
+import type { Fields } from './fields.js';
+import { reqAnd, reqOf, reqOr, withReq } from './literals.js';
 import { compileFieldItem, compileKeywords, type Matcher, type ValueContext } from './values.js';
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -12,14 +14,15 @@ function compileMap(map: Record<string, unknown>, path: YamlPath, ctx: ValueCont
   if (keys.length === 0) throw new SigmaRuleError('a detection map cannot be empty', path);
   const items = keys.map((k) => compileFieldItem(k, map[k], [...path, k], ctx));
   if (items.length === 1) return items[0]!;
+  const req = reqAnd(items.map(reqOf));
   if (items.length === 2) {
     const [a, b] = items as [Matcher, Matcher];
-    return (f) => a(f) && b(f);
+    return withReq((f: Fields) => a(f) && b(f), req);
   }
-  return (f) => {
+  return withReq((f: Fields) => {
     for (let i = 0; i < items.length; i++) if (!items[i]!(f)) return false;
     return true;
-  };
+  }, req);
 }
 
 /** Compiles one search identifier: a map (AND), a list of maps and/or keywords (OR), or a single keyword. */
@@ -44,29 +47,40 @@ export function compileSearchIdentifier(name: string, def: unknown, path: YamlPa
   });
   if (keywords.length > 0) alternatives.unshift(compileKeywords(keywords, path, ctx));
   if (alternatives.length === 1) return alternatives[0]!;
-  return (f) => {
+  return withReq((f: Fields) => {
     for (let i = 0; i < alternatives.length; i++) if (alternatives[i]!(f)) return true;
     return false;
-  };
+  }, reqOr(alternatives.map(reqOf)));
 }
 
-/** Compiles the whole detection section into one matcher over event fields. */
-export function compileDetection(detection: unknown, ctx: ValueContext): Matcher {
-  const path: YamlPath = ['detection'];
-  if (!isPlainObject(detection)) throw new SigmaRuleError("'detection' must be a map of search identifiers and a condition", path);
-  if (!Object.hasOwn(detection, 'condition')) throw new SigmaRuleError("'detection' has no 'condition'", path);
+/**
+ * Compiles the whole detection section into one matcher over event fields. `path` is where the section sits in
+ * the document (`['detection']` for rules, `['filter']` for filter documents); `ignore` lists keys of the section
+ * that are not search identifiers (a filter's `rules`).
+ */
+export function compileDetection(
+  detection: unknown,
+  ctx: ValueContext,
+  path: YamlPath = ['detection'],
+  ignore: readonly string[] = [],
+): Matcher {
+  const section = String(path[path.length - 1]);
+  if (!isPlainObject(detection)) {
+    throw new SigmaRuleError(`'${section}' must be a map of search identifiers and a condition`, path);
+  }
+  if (!Object.hasOwn(detection, 'condition')) throw new SigmaRuleError(`'${section}' has no 'condition'`, path);
   if (Object.hasOwn(detection, 'timeframe')) {
     throw new SigmaRuleError(
-      "'timeframe' inside 'detection' belongs to legacy aggregations; use a Sigma correlation rule with 'timespan' instead",
+      `'timeframe' inside '${section}' belongs to legacy aggregations; use a Sigma correlation rule with 'timespan' instead`,
       [...path, 'timeframe'],
     );
   }
   const selections = new Map<string, Matcher>();
   for (const [name, def] of Object.entries(detection)) {
-    if (name === 'condition') continue;
+    if (name === 'condition' || ignore.includes(name)) continue;
     selections.set(name, compileSearchIdentifier(name, def, [...path, name], ctx));
   }
-  if (selections.size === 0) throw new SigmaRuleError("'detection' defines no search identifier", path);
+  if (selections.size === 0) throw new SigmaRuleError(`'${section}' defines no search identifier`, path);
 
   const cond = detection.condition;
   const condPath: YamlPath = [...path, 'condition'];
@@ -78,10 +92,10 @@ export function compileDetection(detection: unknown, ctx: ValueContext): Matcher
       return compileCondition(c, selections, [...condPath, i]);
     });
     if (parts.length === 1) return parts[0]!;
-    return (f) => {
+    return withReq((f: Fields) => {
       for (let i = 0; i < parts.length; i++) if (parts[i]!(f)) return true;
       return false;
-    };
+    }, reqOr(parts.map(reqOf)));
   }
   throw new SigmaRuleError('condition must be a string or a list of strings', condPath);
 }

@@ -1,5 +1,6 @@
 /** One rule file's text → its compiled rules and its errors (with 1-based lines). */
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document } from 'yaml';
+import { compileFilter, isFilterDocument, type CompiledFilter } from '../filters/sigma-filter.js';
 import type { CompiledRule, RuleLoadError } from '../rule.js';
 import { compileRule } from './compile.js';
 import { SigmaRuleError, type YamlPath } from './errors.js';
@@ -8,12 +9,14 @@ import type { ValueContext } from './values.js';
 export interface RuleSourceResult {
   rules: { rule: CompiledRule; /** line of the `id` key, for duplicate reports */ idLine: number | null }[];
   errors: RuleLoadError[];
+  /** Sigma filter documents found in the file. */
+  filters?: { filter: CompiledFilter; idLine: number | null }[];
 }
 
 export type CompileSourceOptions = ValueContext;
 
 /** Line of the deepest node along `path` that exists (the key itself for map entries), or null. */
-function lineOfPath(doc: Document, path: YamlPath, lc: LineCounter): number | null {
+export function lineOfPath(doc: Document, path: YamlPath, lc: LineCounter): number | null {
   let node: unknown = doc.contents;
   let line: number | null = null;
   for (const seg of path) {
@@ -89,10 +92,24 @@ export function compileRuleSource(text: string, file: string, opts: CompileSourc
     if (js !== null && typeof js === 'object' && !Array.isArray(js) && isOtherSigmaKind(js as Record<string, unknown>)) {
       return;
     }
+    const fallbackId = nonEmpty.length > 1 ? `${file}#${index + 1}` : file;
+    if (isFilterDocument(js)) {
+      try {
+        const filter = compileFilter(js, { file, fallbackId, placeholders: opts.placeholders });
+        (out.filters ??= []).push({ filter, idLine: lineOfPath(doc, ['id'], lc) });
+      } catch (err) {
+        if (err instanceof SigmaRuleError) {
+          out.errors.push({ file, line: lineOfPath(doc, err.path, lc), message: err.message });
+        } else {
+          out.errors.push({ file, line: null, message: `internal error: ${err instanceof Error ? err.message : String(err)}` });
+        }
+      }
+      return;
+    }
     try {
       const rule = compileRule(js, {
         file,
-        fallbackId: nonEmpty.length > 1 ? `${file}#${index + 1}` : file,
+        fallbackId,
         placeholders: opts.placeholders,
       });
       out.rules.push({ rule, idLine: lineOfPath(doc, ['id'], lc) });

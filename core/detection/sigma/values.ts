@@ -7,6 +7,7 @@ import { SigmaRuleError, type YamlPath } from './errors.js';
 import { base64, base64Offsets, utf16bom, utf16be, utf16le, windashPositions, WINDASH_CHARS } from './encoding.js';
 import { compileGetter, numberOf, scalarString, someStringValue, type Fields, type Getter } from './fields.js';
 import { ipInCidrs, parseCidr, type Cidr } from './ip.js';
+import { patternsReq, reqAnd, reqOr, withReq, type Req } from './literals.js';
 import {
   compileStringTest,
   hasWildcards,
@@ -382,8 +383,18 @@ function valuePath(path: YamlPath, list: boolean, i: number): YamlPath {
   return list ? [...path, i] : path;
 }
 
-/** Builds the per-value tests of a field item; `all` = AND over them, otherwise one OR test. */
-function valueTests(m: Mods, values: Scalar[], isList: boolean, path: YamlPath, ctx: ValueContext): ValueTest[] {
+/**
+ * Builds the per-value tests of a field item; `all` = AND over them, otherwise one OR test. `req` receives the
+ * item's required literals (see literals.ts) when it has any.
+ */
+function valueTests(
+  m: Mods,
+  values: Scalar[],
+  isList: boolean,
+  path: YamlPath,
+  ctx: ValueContext,
+  req: { value: Req },
+): ValueTest[] {
   switch (m.type) {
     case 'str': {
       const groups: { patterns: Pattern[]; nums: number[] }[] = values.map((v, i) => {
@@ -392,6 +403,9 @@ function valueTests(m: Mods, values: Scalar[], isList: boolean, path: YamlPath, 
         }
         return { patterns: valuePatterns(String(v), m, ctx, valuePath(path, isList, i), m.position), nums: [] };
       });
+      // A value compared as a number ('01' equals 1) guarantees no literal.
+      const groupReqs = groups.map((g) => (g.nums.length > 0 ? null : patternsReq(g.patterns, m.cased, m.field)));
+      req.value = m.all ? reqAnd(groupReqs) : reqOr(groupReqs);
       if (m.all) return groups.map((g) => arrayAware(stringValueTest(compileStringTest(g.patterns, m.cased), g.nums)));
       const patterns = groups.flatMap((g) => g.patterns);
       const nums = groups.flatMap((g) => g.nums);
@@ -474,7 +488,8 @@ export function compileFieldItem(key: string, value: unknown, path: YamlPath, ct
 
   if (m.type === 'fieldref') return compileFieldRef(m, get, nonNull, isList, path);
 
-  const tests = valueTests(m, nonNull, isList, path, ctx);
+  const req: { value: Req } = { value: null };
+  const tests = valueTests(m, nonNull, isList, path, ctx, req);
   const test = andAll(tests);
   if (m.neq) {
     return (f) => {
@@ -488,10 +503,10 @@ export function compileFieldItem(key: string, value: unknown, path: YamlPath, ct
       return v == null || test(v);
     };
   }
-  return (f) => {
+  return withReq((f: Fields) => {
     const v = get(f);
     return v != null && test(v);
-  };
+  }, req.value);
 }
 
 function compileFieldRef(m: Mods, get: Getter, values: Scalar[], isList: boolean, path: YamlPath): Matcher {
@@ -543,6 +558,7 @@ function compileKeywordItem(m: Mods, values: (Scalar | null)[], isList: boolean,
   if (values.includes(null)) throw new SigmaRuleError(`a keyword cannot be null in '${m.key}'`, path);
   const scalars = values as Scalar[];
   let tests: StrTest[];
+  let req: Req = null;
   if (m.type === 're') {
     tests = scalars.map((v, i) => {
       const re = compileRegExp(String(v), m.reFlags, m.key, valuePath(path, isList, i));
@@ -554,15 +570,17 @@ function compileKeywordItem(m: Mods, values: (Scalar | null)[], isList: boolean,
     const position = m.position ?? 'contains';
     const groups = scalars.map((v, i) => valuePatterns(String(v), m, ctx, valuePath(path, isList, i), position));
     tests = m.all ? groups.map((g) => compileStringTest(g, m.cased)) : [compileStringTest(groups.flat(), m.cased)];
+    const groupReqs = groups.map((g) => patternsReq(g, m.cased, null));
+    req = m.all ? reqAnd(groupReqs) : reqOr(groupReqs);
   }
   if (tests.length === 1) {
     const t = tests[0]!;
-    return (f) => someStringValue(f, t);
+    return withReq((f: Fields) => someStringValue(f, t), req);
   }
-  return (f) => {
+  return withReq((f: Fields) => {
     for (let i = 0; i < tests.length; i++) if (!someStringValue(f, tests[i]!)) return false;
     return true;
-  };
+  }, req);
 }
 
 /** Compiles a plain keyword list (a search identifier that is a list of strings). */
