@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { extractEntities, techniquesFromTags } from '../core/detection/entities.js';
 import type { DetectionSettings, YaraInForce } from '../core/detection/live-ruleset.js';
+import type { EventNormalizer } from '../core/detection/mappings/index.js';
 import type { CompiledRule, MatchableEvent } from '../core/detection/rule.js';
 import { scanEvents } from '../core/detection/yara/index.js';
 import type { StoredEvent } from '../core/domain/event.js';
@@ -39,6 +40,8 @@ interface Group {
   key: string;
   host: string | null;
   events: StoredEvent[];
+  /** The fields of each event as the rules saw them (after mapping), for entity extraction. */
+  mappedFields: Record<string, unknown>[];
 }
 
 function groupValue(fields: Record<string, unknown>, name: string): string {
@@ -53,6 +56,8 @@ function groupValue(fields: Record<string, unknown>, name: string): string {
 export function createBatchProcessor(deps: {
   storage: Pick<Storage, 'incidents'>;
   matcher: () => Matcher;
+  /** Source-shape mappings applied before matching; events no mapping covers pass through unchanged. */
+  normalizer?: () => Pick<EventNormalizer, 'normalize'>;
   /** YARA rules in force, if any: they scan payloads and configured fields of the whole batch at once. */
   yara?: () => YaraInForce | null;
   /** Rules switched off and analyst exceptions; applied before any alert is raised. */
@@ -78,8 +83,13 @@ export function createBatchProcessor(deps: {
     const settings = deps.settings?.();
 
     const hitEvents = new Set<StoredEvent>();
-    const addHit = (rule: CompiledRule, event: StoredEvent) => {
-      if (settings && (settings.disabledRuleIds.has(rule.id) || settings.isExcepted(rule, event, event.host))) {
+    const normalizer = deps.normalizer?.();
+    // `fields` is what rules and exceptions saw (mapped to Sigma names); the stored event keeps what the agent sent.
+    const addHit = (rule: CompiledRule, event: StoredEvent, fields: Record<string, unknown> = event.fields) => {
+      if (
+        settings &&
+        (settings.disabledRuleIds.has(rule.id) || settings.isExcepted(rule, { fields, agencyId: event.agencyId }, event.host))
+      ) {
         result.suppressed++;
         return;
       }
@@ -88,20 +98,23 @@ export function createBatchProcessor(deps: {
       for (const f of rule.groupBy) parts.push(groupValue(event.fields, f));
       const key = parts.join('|');
       let g = groups.get(key);
-      if (!g) groups.set(key, (g = { rule, key, host: event.host, events: [] }));
+      if (!g) groups.set(key, (g = { rule, key, host: event.host, events: [], mappedFields: [] }));
       g.events.push(event);
+      g.mappedFields.push(fields);
     };
 
     for (const event of batch.events) {
       let hits: CompiledRule[];
+      let view: MatchableEvent = { logsource: event.logsource, fields: event.fields };
       try {
-        hits = matcher.match({ logsource: event.logsource, fields: event.fields });
+        if (normalizer) view = normalizer.normalize(view);
+        hits = matcher.match(view);
       } catch (err) {
         result.failedEvents++;
         deps.logger.warn({ err, jobId, eventId: event.id }, 'event could not be matched; skipped');
         continue;
       }
-      for (const rule of hits) addHit(rule, event);
+      for (const rule of hits) addHit(rule, event, view.fields);
     }
 
     const yara = deps.yara?.();
@@ -139,7 +152,7 @@ export function createBatchProcessor(deps: {
         agencyId: batch.agencyId,
         agentId: batch.agentId,
         host: g.host,
-        entities: extractEntities(g.events),
+        entities: extractEntities(g.events.map((e, i) => ({ host: e.host, fields: g.mappedFields[i]! }))),
         eventCount: g.events.length,
         eventIds: g.events.slice(0, EVENT_IDS_KEPT_PER_ALERT).map((e) => e.id),
         events: g.events.slice(0, EVENTS_KEPT_PER_ALERT).map((e) => ({

@@ -31,6 +31,7 @@ export function startWorkers(deps: {
   const processBatch = createBatchProcessor({
     storage: deps.storage,
     matcher: () => deps.ruleset.engine(),
+    normalizer: () => deps.ruleset.normalizer(),
     yara: () => deps.ruleset.yara(),
     settings: () => deps.ruleset.settings(),
     publish: (kind, incident) => {

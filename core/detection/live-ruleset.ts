@@ -4,6 +4,7 @@ import type { Logger } from '../logging/logger.js';
 import type { CompiledRule, RuleLoadError } from './rule.js';
 import { RuleEngine, loadRuleset } from './ruleset.js';
 import { compileExceptions, type Exception, type ExceptionCheck } from './filters/exceptions.js';
+import { createEventNormalizer, type EventNormalizer } from './mappings/index.js';
 import { loadYaraRules, type YaraEngine, type YaraRuleInfo } from './yara/index.js';
 
 /** YARA rules in force: the compiled engine and, by YARA rule name, the Vigil rule its alerts are raised under. */
@@ -49,6 +50,8 @@ const NO_SETTINGS: DetectionSettings = { disabledRuleIds: new Set(), isExcepted:
 
 export interface LiveRuleset {
   engine(): RuleEngine;
+  /** Maps source-specific event shapes (rules/mappings) to Sigma field names and logsources before matching. */
+  normalizer(): EventNormalizer;
   settings(): DetectionSettings;
   /** Re-reads rule switches and exceptions from storage (after a change anywhere, or periodically). */
   refreshSettings(): Promise<void>;
@@ -74,6 +77,7 @@ export async function createLiveRuleset(opts: {
   let engine = new RuleEngine([]);
   let errors: RuleLoadError[] = [];
   let yara: YaraInForce | null = null;
+  let normalizer = createEventNormalizer(path.join(opts.dir, 'mappings'));
 
   async function reload() {
     const [loaded, yaraLoaded] = await Promise.all([
@@ -95,7 +99,11 @@ export async function createLiveRuleset(opts: {
     rules = next;
     byId = new Map(catalog.map((r) => [r.id, r]));
     engine = new RuleEngine(next);
-    errors = [...loaded.errors, ...yaraLoaded.errors];
+    const nextNormalizer = createEventNormalizer(path.join(opts.dir, 'mappings'));
+    // Mapping documents that fail are skipped by the normalizer itself; the good ones apply.
+    normalizer = nextNormalizer;
+    errors = [...loaded.errors, ...yaraLoaded.errors, ...nextNormalizer.errors];
+    for (const w of loaded.warnings ?? []) opts.logger.warn({ file: w.file, line: w.line }, `rule warning: ${w.message}`);
     for (const e of errors) {
       opts.logger.warn({ file: e.file, line: e.line }, `rule rejected: ${e.message}`);
     }
@@ -137,6 +145,7 @@ export async function createLiveRuleset(opts: {
 
   return {
     engine: () => engine,
+    normalizer: () => normalizer,
     settings: () => settings,
     refreshSettings,
     yara: () => yara,
