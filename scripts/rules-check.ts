@@ -12,14 +12,24 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createEventNormalizer } from '../core/detection/mappings/index.js';
+import { loadYaraRules } from '../core/detection/yara/index.js';
 import type { RuleLoadError } from '../core/detection/rule.js';
 import { loadRuleset, PLACEHOLDERS_FILE } from '../core/detection/ruleset.js';
 
 /** An extra check over the rules directory (for example YARA); it returns its problems. */
 export type RulesChecker = (rulesDir: string, rel: (p: string) => string) => Promise<{ errors: RuleLoadError[]; warnings?: RuleLoadError[]; checked?: string }>;
 
-/** Checks run besides the Sigma / filter / mapping ones. Empty: the YARA check is added by its owner. */
-export const DEFAULT_CHECKERS: RulesChecker[] = [];
+/** YARA files under `<rules>/yara`, compiled file by file with YARA-X exactly as the workers load them. */
+const yaraChecker: RulesChecker = async (rulesDir, rel) => {
+  const yaraDir = path.join(rulesDir, 'yara');
+  if (!fs.existsSync(yaraDir)) return { errors: [], checked: '0 YARA rules' };
+  const r = await loadYaraRules(yaraDir);
+  const relocate = (e: { file: string; line: number | null; message: string }) => ({ ...e, file: rel(path.resolve(e.file)) });
+  return { errors: r.errors.map(relocate), warnings: r.warnings.map(relocate), checked: `${r.rules.length} YARA rules` };
+};
+
+/** Checks run besides the Sigma / filter / mapping ones. */
+export const DEFAULT_CHECKERS: RulesChecker[] = [yaraChecker];
 
 export interface RulesCheckResult {
   errors: RuleLoadError[];

@@ -85,7 +85,7 @@ describe('rules:check', function () {
     const ok = run(['--dir', path.join(dir, 'rules')]);
     assert.equal(ok.status, 0, ok.stdout + ok.stderr);
     assert.match(ok.stdout, /other\.yml: warning: not read/);
-    assert.match(ok.stdout.trim().split('\n').pop()!, /^rules-check: .* OK: 1 Sigma rules, 0 filters, 0 field mappings, 0 placeholders \(1 warning\(s\)\)$/);
+    assert.match(ok.stdout.trim().split('\n').pop()!, /^rules-check: .* OK: 1 Sigma rules, 0 filters, 0 field mappings, 0 placeholders, 0 YARA rules \(1 warning\(s\)\)$/);
     assert.equal(run(['--dir', path.join(dir, 'rules'), '--strict']).status, 1);
 
     write(dir, 'rules/sigma/bad.yml', 'title: x\nlogsource: {}\ndetection:\n    condition: sel\n');
@@ -93,5 +93,15 @@ describe('rules:check', function () {
     assert.equal(bad.status, 1);
     assert.match(bad.stdout, /sigma\/bad\.yml:3: 'detection' defines no search identifier/);
     assert.match(bad.stdout, /1 error\(s\) in 1 file\(s\)/);
+  });
+
+  it('checks YARA files with YARA-X by default, reporting file and line', () => {
+    write(dir, 'rules/sigma/ok.yml', RULE);
+    write(dir, 'rules/yara/good.yar', 'rule good_one {\n  strings:\n    $a = "evil-marker"\n  condition:\n    $a\n}\n');
+    write(dir, 'rules/yara/bad.yar', 'rule bad_one {\n  strings:\n    $a = "x"\n  condition:\n    $b\n}\n');
+    const r = run(['--dir', path.join(dir, 'rules')]);
+    assert.equal(r.status, 1);
+    assert.match(r.stdout, /yara\/bad\.yar:5: .*\$b/);
+    assert.match(r.stdout, /1 YARA rules/);
   });
 });
