@@ -139,7 +139,7 @@ export function createBatchProcessor(deps: {
       const input: RecordAlertInput = {
         alertId: createHash('sha256').update(jobId).update('\0').update(g.key).digest('hex').slice(0, 32),
         groupKey: createHash('sha256').update(g.key).digest('hex').slice(0, 32),
-        suppressionMs: deps.suppressionMs,
+        suppressionMs: g.rule.suppressionMs ?? deps.suppressionMs,
         ruleId: g.rule.id,
         ruleTitle: g.rule.title,
         level: g.rule.level,

@@ -24,6 +24,8 @@ export interface CompiledRule {
   file: string;
   /** Fields whose values group alerts into one incident (besides rule and host); empty = rule + host. */
   groupBy: string[];
+  /** Custom `vigil.suppression`: how long alerts keep joining the open incident; the configured default otherwise. */
+  suppressionMs?: number;
   /** ENISA Reference Security Incident Taxonomy class slug (see taxonomy.ts), computed when the rule compiles. */
   category: string;
   matches(event: MatchableEvent): boolean;

@@ -84,6 +84,7 @@ describe('sigma: rejected rules', () => {
     expectError(`${HEAD}${det}taxonomy: malware\n`, 9, /invalid taxonomy 'malware': expected an ENISA RSIT class/);
     expectError(`title: T\nlogsource:\n    product:\n        - a\n${det}`, 3, /'logsource.product' must be a non-empty string/);
     expectError(`${HEAD}${det}vigil:\n    group_by:\n        - 3\n`, 11, /'vigil.group_by' must be a list of field names/);
+    expectError(`${HEAD}${det}vigil:\n    suppression: soon\n`, 10, /'vigil.suppression' must be a duration/);
     expectError(`${HEAD}${det}tags: 5\n`, 9, /'tags' must be a list of strings/);
   });
 

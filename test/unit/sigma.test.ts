@@ -320,8 +320,9 @@ describe('sigma: rule metadata', () => {
 sel:
     f: x
 condition: sel`,
-      `status: test\nlevel: HIGH\nauthor: Vigil\ndescription: desc\nreferences:\n    - https://example.org/a\nfalsepositives: Admins\ntags:\n    - attack.credential-access\n    - attack.t1110\nvigil:\n    group_by:\n        - c-ip\n        - cs-host\n`,
+      `status: test\nlevel: HIGH\nauthor: Vigil\ndescription: desc\nreferences:\n    - https://example.org/a\nfalsepositives: Admins\ntags:\n    - attack.credential-access\n    - attack.t1110\nvigil:\n    group_by:\n        - c-ip\n        - cs-host\n    suppression: 2h\n`,
     );
+    assert.equal(r.suppressionMs, 2 * 3_600_000);
     assert.equal(r.id, '0b7f4a57-8a1c-4c8e-9a3e-1d2f3a4b5c6d');
     assert.equal(r.title, 'Test rule');
     assert.equal(r.level, 'high');
@@ -345,6 +346,7 @@ condition: sel`,
     assert.equal(r.status, null);
     assert.deepEqual(r.groupBy, []);
     assert.equal(r.category, 'other');
+    assert.equal(r.suppressionMs, undefined);
     assert.equal(r.id, 'r/a.yml');
     assert.deepEqual(r.references, []);
   });

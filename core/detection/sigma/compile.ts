@@ -135,8 +135,9 @@ export function compileRule(doc: unknown, opts: CompileRuleOptions): CompiledRul
     }
   }
 
-  // Custom attribute: vigil.group_by.
+  // Custom attributes: vigil.group_by and vigil.suppression (e.g. 30m, 2h, 1d).
   let groupBy: string[] = [];
+  let suppressionMs: number | undefined;
   const vigil = doc.vigil;
   if (vigil !== undefined && vigil !== null) {
     if (!isPlainObject(vigil)) throw new SigmaRuleError("'vigil' must be a map", ['vigil']);
@@ -150,6 +151,14 @@ export function compileRule(doc: unknown, opts: CompileRuleOptions): CompiledRul
         }
         return f.trim();
       });
+    }
+    if (vigil.suppression !== undefined && vigil.suppression !== null) {
+      const m = /^(\d+)\s*(s|m|h|d)$/.exec(String(vigil.suppression).trim());
+      const unit = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+      if (!m || Number(m[1]) <= 0) {
+        throw new SigmaRuleError("'vigil.suppression' must be a duration such as 30m, 2h or 1d", ['vigil', 'suppression']);
+      }
+      suppressionMs = Number(m[1]) * unit[m[2] as keyof typeof unit];
     }
   }
 
@@ -179,6 +188,7 @@ export function compileRule(doc: unknown, opts: CompileRuleOptions): CompiledRul
     logsource,
     file: opts.file,
     groupBy,
+    ...(suppressionMs !== undefined ? { suppressionMs } : {}),
     category: categoryForRule({ tags, taxonomy }),
     matches,
   };
