@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { EmbeddedRedis } from '../../workers/redis-launcher.js';
-import { ApiClient, REPO_ROOT, postEvents, provisionAgent, startTestRedis, startTestVigil, tempDir, waitFor } from '../support/harness.js';
+import { REPO_ROOT, postEvents, tempDir, useVigil, waitFor } from '../support/harness.js';
 
 const RULE = `title: Firewall deny burst marker
 id: 7e0c0d5a-9a43-4f7e-b1f7-5b1f0c7d3a21
@@ -24,23 +23,12 @@ vigil:
 
 describe('per-rule grouping and suppression window (real pipeline)', function () {
   this.timeout(30_000);
-  let redis: EmbeddedRedis;
-  let vigil: Awaited<ReturnType<typeof startTestVigil>>;
-  let admin: ApiClient;
-  let key: string;
-
-  before(async () => {
-    const rulesDir = tempDir('rules');
+  const rulesDir = tempDir('rules');
+  before(() => {
     fs.cpSync(path.join(REPO_ROOT, 'rules'), rulesDir, { recursive: true });
     fs.writeFileSync(path.join(rulesDir, 'sigma', 'grouping_test.yml'), RULE);
-    redis = await startTestRedis();
-    vigil = await startTestVigil({ REDIS_URL: redis.url, RULES_DIR: rulesDir });
-    ({ admin, key } = await provisionAgent(vigil.url));
   });
-  after(async () => {
-    await vigil?.close();
-    await redis?.stop();
-  });
+  const t = useVigil(() => ({ RULES_DIR: rulesDir }));
 
   const deny = (src: string, at: number) => ({
     time: new Date(at).toISOString(),
@@ -50,12 +38,12 @@ describe('per-rule grouping and suppression window (real pipeline)', function ()
   });
 
   it('groups by the rule’s group_by fields and opens a new incident after its own suppression window', async () => {
-    const t = Date.now() - 10 * 60_000;
-    await postEvents(vigil.url, key, { batchId: 'g1', events: [deny('198.51.100.1', t), deny('198.51.100.2', t), deny('198.51.100.1', t + 30_000)] });
+    const start = Date.now() - 10 * 60_000;
+    await postEvents(t.vigil.url, t.key, { batchId: 'g1', events: [deny('198.51.100.1', start), deny('198.51.100.2', start), deny('198.51.100.1', start + 30_000)] });
     // 3 minutes later: past the rule's 1-minute window (the default would be 10 minutes).
-    await postEvents(vigil.url, key, { batchId: 'g2', events: [deny('198.51.100.1', t + 3 * 60_000)] });
+    await postEvents(t.vigil.url, t.key, { batchId: 'g2', events: [deny('198.51.100.1', start + 3 * 60_000)] });
     const page = await waitFor(async () => {
-      const p = await admin.get('/api/v1/incidents?q=fw-edge-01');
+      const p = await t.admin.get('/api/v1/incidents?q=fw-edge-01');
       return p.body.total === 3 ? p.body : null;
     }, 10_000, 'three incidents');
     const counts = page.items

@@ -1,23 +1,10 @@
 import assert from 'node:assert/strict';
-import type { EmbeddedRedis } from '../../workers/redis-launcher.js';
-import { ApiClient, postEvents, provisionAgent, startTestRedis, startTestVigil, waitFor } from '../support/harness.js';
+import { postEvents, useVigil, waitFor } from '../support/harness.js';
 
 describe('field mappings through the pipeline (real Redis, BullMQ, SQLite)', function () {
   this.timeout(30_000);
-  let redis: EmbeddedRedis;
-  let vigil: Awaited<ReturnType<typeof startTestVigil>>;
-  let admin: ApiClient;
-  let key: string;
 
-  before(async () => {
-    redis = await startTestRedis();
-    vigil = await startTestVigil({ REDIS_URL: redis.url });
-    ({ admin, key } = await provisionAgent(vigil.url));
-  });
-  after(async () => {
-    await vigil?.close();
-    await redis?.stop();
-  });
+  const t = useVigil();
 
   it('matches a Sysmon event sent as raw Windows event-log JSON against process_creation rules', async () => {
     const sysmon = {
@@ -36,12 +23,12 @@ describe('field mappings through the pipeline (real Redis, BullMQ, SQLite)', fun
         },
       },
     };
-    const r = await postEvents(vigil.url, key, { events: [sysmon] });
+    const r = await postEvents(t.vigil.url, t.key, { events: [sysmon] });
     assert.equal(r.status, 202);
-    const incident = await waitFor(async () => (await admin.get('/api/v1/incidents?q=moh-ws-020')).body.items[0], 10_000, 'the mapped event’s incident');
+    const incident = await waitFor(async () => (await t.admin.get('/api/v1/incidents?q=moh-ws-020')).body.items[0], 10_000, 'the mapped event’s incident');
     assert.match(incident.title, /shadow cop/i);
     assert.deepEqual(incident.entities.users, ['MOH\\it-ops'], 'entities come from the mapped fields');
-    const detail = await admin.get(`/api/v1/incidents/${incident.id}`);
+    const detail = await t.admin.get(`/api/v1/incidents/${incident.id}`);
     // The stored event is what the agent sent, not the mapped view.
     assert.equal(detail.body.alerts[0].events[0].fields.Event.EventData.CommandLine, 'vssadmin.exe Delete Shadows /All /Quiet');
   });

@@ -1,27 +1,14 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { EmbeddedRedis } from '../../workers/redis-launcher.js';
-import { ApiClient, REPO_ROOT, postEvents, provisionAgent, startTestRedis, startTestVigil, waitFor } from '../support/harness.js';
+import { REPO_ROOT, postEvents, useVigil, waitFor } from '../support/harness.js';
 
 const sample = (name: string) => fs.readFileSync(path.join(REPO_ROOT, 'test/fixtures/yara', name), 'utf8');
 
 describe('YARA through the pipeline (real YARA-X, Redis, BullMQ, SQLite)', function () {
   this.timeout(30_000);
-  let redis: EmbeddedRedis;
-  let vigil: Awaited<ReturnType<typeof startTestVigil>>;
-  let admin: ApiClient;
-  let key: string;
 
-  before(async () => {
-    redis = await startTestRedis();
-    vigil = await startTestVigil({ REDIS_URL: redis.url });
-    ({ admin, key } = await provisionAgent(vigil.url));
-  });
-  after(async () => {
-    await vigil?.close();
-    await redis?.stop();
-  });
+  const t = useVigil();
 
   it('raises an incident for a web shell in an uploaded payload, carrying the YARA rule’s provenance', async () => {
     const upload = {
@@ -32,22 +19,22 @@ describe('YARA through the pipeline (real YARA-X, Redis, BullMQ, SQLite)', funct
       payload: { name: 'avatar.php', base64: Buffer.from(sample('vigil_webshell_php_eval_input.match.txt')).toString('base64') },
     };
     const benign = { ...upload, host: 'portal-web02', payload: { name: 'ok.php', base64: Buffer.from(sample('vigil_webshell_php_eval_input.nomatch.txt')).toString('base64') } };
-    const r = await postEvents(vigil.url, key, { events: [upload, benign] });
+    const r = await postEvents(t.vigil.url, t.key, { events: [upload, benign] });
     assert.equal(r.status, 202);
     const incident = await waitFor(async () => {
-      const page = await admin.get('/api/v1/incidents?q=yara:vigil_webshell_php_eval_input');
+      const page = await t.admin.get('/api/v1/incidents?q=yara:vigil_webshell_php_eval_input');
       return page.body.items[0];
     }, 10_000, 'the YARA incident');
     assert.equal(incident.host, 'portal-web01');
     assert.equal(incident.ruleId, 'yara:vigil_webshell_php_eval_input');
     assert.ok(incident.techniques.includes('T1505.003'), JSON.stringify(incident.techniques));
-    const detail = await admin.get(`/api/v1/incidents/${incident.id}`);
+    const detail = await t.admin.get(`/api/v1/incidents/${incident.id}`);
     const rule = detail.body.rules['yara:vigil_webshell_php_eval_input'];
     assert.equal(rule.author, 'Vigil');
     assert.match(rule.file, /rules\/yara\/webshells\.yar:\d+$/);
     // The benign twin raised nothing.
     await new Promise((res) => setTimeout(res, 300));
-    assert.equal((await admin.get('/api/v1/incidents?q=portal-web02')).body.total, 0);
+    assert.equal((await t.admin.get('/api/v1/incidents?q=portal-web02')).body.total, 0);
   });
 
   it('scans configured string fields too (a mimikatz command line)', async () => {
@@ -57,8 +44,8 @@ describe('YARA through the pipeline (real YARA-X, Redis, BullMQ, SQLite)', funct
       logsource: { product: 'windows', category: 'process_creation' },
       fields: { Image: 'C:\\Users\\Public\\m.exe', CommandLine: sample('vigil_cred_mimikatz_commands.match.txt').trim() },
     };
-    await postEvents(vigil.url, key, { events: [ev] });
-    const incident = await waitFor(async () => (await admin.get('/api/v1/incidents?q=yara:vigil_cred_mimikatz_commands')).body.items[0], 10_000, 'mimikatz incident');
+    await postEvents(t.vigil.url, t.key, { events: [ev] });
+    const incident = await waitFor(async () => (await t.admin.get('/api/v1/incidents?q=yara:vigil_cred_mimikatz_commands')).body.items[0], 10_000, 'mimikatz incident');
     assert.equal(incident.host, 'mof-dc01');
     assert.equal(incident.severity, 'critical', 'severity comes from the YARA rule meta');
   });

@@ -146,3 +146,23 @@ export function benignProcess(host: string, time = new Date().toISOString()) {
     },
   };
 }
+
+export type TestVigil = Awaited<ReturnType<typeof startTestVigil>>;
+
+/**
+ * The usual setup of an end-to-end test file, as mocha hooks: its own Redis, Vigil, and an agency with one agent.
+ * `env` is read when the hooks run, so it may use values prepared in an earlier `before`.
+ */
+export function useVigil(env: () => Record<string, string> = () => ({})) {
+  const ctx = {} as { redis: EmbeddedRedis; vigil: TestVigil; admin: ApiClient; agencyId: string; agentId: string; key: string };
+  before(async () => {
+    ctx.redis = await startTestRedis();
+    ctx.vigil = await startTestVigil({ REDIS_URL: ctx.redis.url, ...env() });
+    Object.assign(ctx, await provisionAgent(ctx.vigil.url));
+  });
+  after(async () => {
+    await ctx.vigil?.close();
+    await ctx.redis?.stop();
+  });
+  return ctx;
+}
