@@ -18,13 +18,37 @@ import {
   incidentSummaryPipeline,
   summaryFromFacet,
 } from '../../core/storage/mongo/incident-queries.js';
-import { docToIncident, incidentToDoc } from '../../core/storage/mongo/mappers.js';
+import {
+  auditFilterToQuery,
+  auditSortSpec,
+  incidentCloseMergedWrite,
+  incidentMergeUpdate,
+  incidentPatchUpdate,
+  incidentRevisionFilter,
+  lifecycleIncidentQuery,
+  lifecycleProjection,
+  lifecycleSortSpec,
+  lifecycleTimelineQuery,
+  linkDoc,
+  linksOfQuery,
+  timelineSortSpec,
+} from '../../core/storage/mongo/incident-lifecycle-queries.js';
+import { docToAuditEntry, docToIncident, docToTimelineEntry, incidentToDoc } from '../../core/storage/mongo/mappers.js';
+import { applyIncidentPatch, closeMergedIncident, mergeIncidentInto } from '../../core/storage/shared/incident-changes.js';
 import type { IncidentDoc } from '../../core/storage/mongo/models.js';
 import { createSqliteStorage } from '../../core/storage/sqlite/index.js';
 import { setIncidentStatus } from '../../core/storage/sqlite/test-support.js';
-import type { IncidentFilter, RecordAlertInput, Storage } from '../../core/storage/storage.port.js';
+import type {
+  AuditFilter,
+  IncidentFilter,
+  IncidentPatch,
+  LifecycleFilter,
+  RecordAlertInput,
+  Storage,
+} from '../../core/storage/storage.port.js';
 import {
   DAY,
+  HOUR,
   MINUTE,
   T0,
   alertInput,
@@ -272,5 +296,250 @@ describe('mongo query builders evaluated with mingo (not a real mongod)', functi
       assert.ok(after.techniques.includes('$lastSeen'));
       assert.deepEqual(after.ruleIds, [inc.ruleId, 'sigma-other']);
     });
+  });
+});
+
+describe('mongo lifecycle builders evaluated with mingo (not a real mongod)', function () {
+  let dir: string;
+  let s: Storage;
+  let agencyId: string;
+  let n = 0;
+
+  before(async function () {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-mingo-lc-'));
+    s = createSqliteStorage({ file: path.join(dir, 'vigil.sqlite') });
+    await s.connect();
+    agencyId = (await s.agencies.create({ name: 'A', code: 'A' })).id;
+  });
+  after(async function () {
+    await s?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const open = async (over: Partial<RecordAlertInput> = {}) =>
+    (await s.incidents.recordAlert(alertInput({ agencyId, groupKey: `lc-${++n}`, firstEventAt: iso(T0), ...over }))).incident;
+  const docOf = (i: Incident) => incidentToDoc(i) as unknown as Record<string, unknown>;
+  const matches = (filter: Record<string, unknown>, doc: Record<string, unknown>) => new Query(filter).test(doc);
+  const PATCHES: [string, IncidentPatch][] = [
+    ['status and assignee', { status: 'triaged', assignee: 'alice' }],
+    ['admin-defined status', { status: 'investigating', customStatus: 'awaiting_vendor' }],
+    ['severity down', { severity: 'low' }],
+    ['category and type', { category: 'fraud', type: 'phishing' }],
+    ['techniques', { techniques: ['T1566', 'T1566', '$where'] }],
+    ['entities: replace one list, add optional ones', { entities: { hosts: ['$x', 'h2'], hashes: ['abc'], domains: ['d.example'] } }],
+    ['everything', { status: 'contained', assignee: 'bob', severity: 'critical', category: 'intrusions', type: 'system-compromise', techniques: [], entities: { users: [] } }],
+  ];
+
+  for (const [name, patch] of PATCHES) {
+    it(`patch: ${name} — compare-and-set filter and update pipeline give SQLite's record`, async function () {
+      const before = await open();
+      const at = iso(T0 + HOUR);
+      const { next, changes } = applyIncidentPatch(before, patch, at);
+      assert.ok(changes.length > 0);
+      const docs = [docOf(before)];
+      const filter = incidentRevisionFilter(before.id, 0);
+      assert.equal(matches(filter, docs[0]!), true);
+      assert.equal(matches(incidentRevisionFilter(before.id, 1), docs[0]!), false, 'a stale revision does not match');
+      const { revision: _r, ...withoutRevision } = docs[0]!;
+      assert.equal(matches(filter, withoutRevision), true, 'a document written before revisions existed is at 0');
+      assert.equal(matches(incidentRevisionFilter(before.id, 0, iso(T0 - HOUR)), docs[0]!), false, 'if-unmodified-since');
+      const r = updateOne(docs, filter, incidentPatchUpdate(before, next) as never);
+      assert.equal(r.matchedCount, 1);
+      const res = await s.incidents.update(before.id, patch, { actor: 'x', at });
+      assert.deepEqual(docToIncident(docs[0] as unknown as IncidentDoc), res.incident);
+      assert.deepEqual(res.incident, next);
+      assert.equal(docs[0]!.severityRank, incidentToDoc(res.incident).severityRank);
+      // Applied a second time (revision moved on), the compare-and-set filter no longer matches.
+      assert.equal(matches(filter, docs[0]!), false);
+    });
+  }
+
+  it('patch: a join between the read and the write is kept (only changed fields are written)', async function () {
+    const before = await open({ groupKey: 'lc-race', level: 'medium' });
+    await s.incidents.update(before.id, { entities: { hashes: ['aa'] } }, { actor: 'x', at: iso(T0 + MINUTE) });
+    const read = (await s.incidents.get(before.id))!;
+    const docs = [docOf(read)];
+    // An alert joins (in SQLite and, with the join pipeline, in the document) before the patch is written.
+    const join = normalizeAlertInput(
+      alertInput({
+        agencyId,
+        groupKey: 'lc-race',
+        level: 'high',
+        firstEventAt: iso(T0 + 2 * MINUTE),
+        entities: { hosts: ['late-host'], users: [], ips: [], hashes: ['bb'], domains: ['late.example'] },
+      }),
+    );
+    await s.incidents.recordAlert(join);
+    updateOne(docs, { _id: read.id }, incidentJoinUpdate(join) as never);
+    const patch: IncidentPatch = { status: 'triaged', assignee: 'alice', entities: { users: ['mallory'] } };
+    const { next } = applyIncidentPatch(read, patch, iso(T0 + HOUR));
+    const r = updateOne(docs, incidentRevisionFilter(read.id, 1), incidentPatchUpdate(read, next) as never);
+    assert.equal(r.matchedCount, 1, 'a join does not move the revision');
+    const res = await s.incidents.update(read.id, patch, { actor: 'x', at: iso(T0 + HOUR) });
+    assert.deepEqual(docToIncident(docs[0] as unknown as IncidentDoc), res.incident);
+    assert.equal(res.incident.alertCount, 2);
+    assert.equal(res.incident.severity, 'high');
+    assert.deepEqual(res.incident.entities.hashes, ['aa', 'bb']);
+    assert.deepEqual(res.incident.entities.domains, ['late.example']);
+    assert.deepEqual(res.incident.entities.users, ['mallory']);
+  });
+
+  it('join pipeline keeps analyst-added hashes and domains exactly as SQLite does', async function () {
+    const before = await open({ groupKey: 'lc-hashes' });
+    const { incident } = await s.incidents.update(
+      before.id,
+      { entities: { hashes: ['h1'], domains: ['a.example'] } },
+      { actor: 'x', at: iso(T0 + MINUTE) },
+    );
+    const docs = [docOf(incident)];
+    for (const entities of [
+      { hosts: ['z'], users: [], ips: [] },
+      { hosts: [], users: [], ips: [], hashes: ['h2', 'h1'], domains: ['b.example'] },
+    ]) {
+      const input = normalizeAlertInput(alertInput({ agencyId, groupKey: 'lc-hashes', firstEventAt: iso(T0 + 2 * MINUTE), entities }));
+      const res = await s.incidents.recordAlert(input);
+      updateOne(docs, { _id: incident.id }, incidentJoinUpdate(input) as never);
+      assert.deepEqual(docToIncident(docs[0] as unknown as IncidentDoc), res.incident);
+    }
+    assert.deepEqual((await s.incidents.get(incident.id))!.entities.hashes, ['h1', 'h2']);
+    // A fixture-like incident without optional kinds still maps back without them after a join.
+    const plain = await open({ groupKey: 'lc-plain' });
+    const pdocs = [docOf(plain)];
+    const input = normalizeAlertInput(alertInput({ agencyId, groupKey: 'lc-plain', firstEventAt: iso(T0 + MINUTE) }));
+    const res = await s.incidents.recordAlert(input);
+    updateOne(pdocs, { _id: plain.id }, incidentJoinUpdate(input) as never);
+    assert.deepEqual(docToIncident(pdocs[0] as unknown as IncidentDoc), res.incident);
+    assert.equal('hashes' in res.incident.entities, false);
+  });
+
+  it('merge: the target pipeline and the guarded close of the source give SQLite\'s records', async function () {
+    const target = await open({ level: 'medium', ruleId: 'r-t', techniques: ['T1'], entities: { hosts: ['t'], users: [], ips: [] } });
+    const src = await open({
+      level: 'critical',
+      ruleId: 'r-s',
+      techniques: ['$lit', 'T1'],
+      eventCount: 5,
+      firstEventAt: iso(T0 - HOUR),
+      lastEventAt: iso(T0 + HOUR),
+      entities: { hosts: ['s', '$where'], users: ['u'], ips: [], domains: ['d.example'] },
+    });
+    const { incident: source } = await s.incidents.update(src.id, { status: 'investigating', customStatus: 'x' }, { actor: 'x', at: iso(T0) });
+    const at = iso(T0 + 2 * HOUR);
+    const docs = [docOf(target), docOf(source)];
+    const close = incidentCloseMergedWrite(source, target.id, at);
+    assert.equal(matches(close.filter, docs[1]!), true);
+    const res = await s.incidents.merge(source.id, target.id, { actor: 'x', at });
+    updateOne(docs, close.filter, close.update as never);
+    updateOne(docs, { _id: target.id }, incidentMergeUpdate(source, at) as never);
+    assert.deepEqual(docToIncident(docs[0] as unknown as IncidentDoc), res.target);
+    assert.deepEqual(docToIncident(docs[1] as unknown as IncidentDoc), res.source);
+    assert.deepEqual(res.target, mergeIncidentInto(target, source, at));
+    assert.deepEqual(res.source, closeMergedIncident(source, target.id, at));
+    assert.equal(matches(close.filter, docs[1]!), false, 'a merged source cannot be closed (merged) again');
+    const closedDoc = { ...docOf(target), status: 'closed' };
+    assert.equal(matches(incidentCloseMergedWrite(target, 'y', at).filter, closedDoc), false);
+  });
+
+  it('links: one document per pair, found from either side', function () {
+    const docs = [linkDoc('b', 'a', 'x', iso(T0)), linkDoc('a', 'c', 'x', iso(T0)), linkDoc('c', 'd', 'x', iso(T0))];
+    assert.deepEqual(docs[0], { _id: 'a|b', a: 'a', b: 'b', createdBy: 'x', createdAt: iso(T0) });
+    assert.equal(linkDoc('a', 'b', 'y', iso(T0))._id, docs[0]!._id);
+    const others = (id: string) =>
+      new Query(linksOfQuery(id)).find(docs).all().map((d) => ((d as { a: string }).a === id ? (d as { b: string }).b : (d as { a: string }).a)).sort();
+    assert.deepEqual(others('a'), ['b', 'c']);
+    assert.deepEqual(others('c'), ['a', 'd']);
+    assert.deepEqual(others('z'), []);
+  });
+
+  it('lifecycles: incident and timeline queries select what SQLite returns', async function () {
+    const other = (await s.agencies.create({ name: 'B', code: 'B' })).id;
+    const made: Incident[] = [];
+    for (let i = 0; i < 8; i++) {
+      const inc = await open({ agencyId: i % 2 ? other : agencyId, now: iso(T0 + DAY + i * HOUR) });
+      made.push(inc);
+      if (i % 3 !== 2) await s.incidents.update(inc.id, { assignee: 'alice', status: 'triaged' }, { actor: 'a', at: iso(T0 + DAY + i * HOUR + MINUTE) });
+      if (i % 3 === 0) await s.incidents.update(inc.id, { status: 'resolved' }, { actor: 'a', at: iso(T0 + DAY + i * HOUR + 2 * MINUTE) });
+      await s.incidents.addTimeline({ incidentId: inc.id, at: iso(T0 + DAY + i * HOUR + 3 * MINUTE), actor: 'a', action: 'commented', details: {} });
+    }
+    const incidentDocs = (await s.incidents.list({}, { limit: 500 })).items.map(incidentToDoc);
+    const timelineDocs: Record<string, unknown>[] = [];
+    for (const inc of incidentDocs) {
+      for (const e of await s.incidents.timeline(inc._id)) {
+        const { id, ...rest } = e;
+        timelineDocs.push({ _id: id, ...rest, seq: String(timelineDocs.length).padStart(8, '0') });
+      }
+    }
+    const filters: LifecycleFilter[] = [
+      { createdFrom: iso(T0 + DAY), createdTo: iso(T0 + DAY + 5 * HOUR) },
+      { createdFrom: iso(T0 + DAY + 2 * HOUR), agencyIds: [other] },
+      { agencyIds: [] },
+      { createdTo: '2025-01-07T10:00:00+02:00' },
+    ];
+    for (const f of filters) {
+      const incs = new Query(lifecycleIncidentQuery(f)).find(incidentDocs, lifecycleProjection).sort({ ...lifecycleSortSpec }).all() as IncidentDoc[];
+      const ids = incs.map((d) => d._id);
+      const entries = new Query(lifecycleTimelineQuery(ids)).find(timelineDocs).sort({ ...timelineSortSpec }).all() as { _id: string; incidentId: string }[];
+      const fromMingo = incs.map((d) => ({
+        incident: { id: d._id, agencyId: d.agencyId, severity: d.severity, status: d.status, createdAt: d.createdAt },
+        entries: entries.filter((e) => e.incidentId === d._id).map((e) => docToTimelineEntry(e as never)),
+      }));
+      assert.deepEqual(fromMingo, await s.incidents.lifecycles(f), JSON.stringify(f));
+    }
+    assert.ok((await s.incidents.lifecycles(filters[0]!)).some((l) => l.entries.length === 3));
+  });
+
+  it('audit: filters, newest-first order and limit as SQLite', async function () {
+    const docs: Record<string, unknown>[] = [];
+    for (let i = 0; i < 12; i++) {
+      const e = await s.audit.record({
+        at: iso(T0 + (i % 5) * MINUTE),
+        actor: i % 3 ? 'alice' : 'bob',
+        action: i % 2 ? 'incident.assigned' : 'incident.status_changed',
+        targetType: i === 11 ? 'status_definition' : 'incident',
+        target: `inc-${i % 4}`,
+        details: { i },
+      });
+      const { id, ...rest } = e;
+      docs.push({ _id: id, ...rest, seq: String(i).padStart(4, '0') });
+    }
+    const filters: AuditFilter[] = [
+      {},
+      { target: 'inc-1' },
+      { actor: 'bob', action: 'incident.status_changed' },
+      { targetType: 'status_definition' },
+      { from: iso(T0 + MINUTE), to: '2025-01-06T10:03:00+02:00' },
+    ];
+    for (const f of filters) {
+      for (const limit of [3, 100]) {
+        const got = new Query(auditFilterToQuery(f)).find(docs).sort({ ...auditSortSpec }).limit(limit).all().map((d) => docToAuditEntry(d as never));
+        assert.deepEqual(got, await s.audit.list(f, { limit }), JSON.stringify(f));
+      }
+    }
+  });
+
+  it('emits only standard operators', function () {
+    const base: Incident = {
+      id: 'i', title: 't', severity: 'low', category: 'other', agencyId: 'a', status: 'new', assignee: null, groupKey: 'g',
+      ruleId: 'r', ruleIds: ['r'], host: null, techniques: ['T1'], entities: { hosts: [], users: ['u'], ips: [] }, alertCount: 1,
+      eventCount: 1, firstSeen: iso(T0), lastSeen: iso(T0), createdAt: iso(T0), updatedAt: iso(T0),
+    };
+    const { next } = applyIncidentPatch(base, PATCHES.at(-1)![1], iso(T0 + 1));
+    const ops = new Set<string>();
+    for (const v of [
+      incidentRevisionFilter('i', 0, iso(T0)),
+      incidentPatchUpdate(base, next),
+      incidentMergeUpdate(base, iso(T0)),
+      incidentCloseMergedWrite(base, 'x', iso(T0)),
+      lifecycleIncidentQuery({ createdFrom: iso(T0), createdTo: iso(T0), agencyIds: ['a'] }),
+      lifecycleTimelineQuery(['i']),
+      linksOfQuery('i'),
+      auditFilterToQuery({ from: iso(T0), to: iso(T0), target: 'x' }),
+    ]) {
+      for (const op of operatorsIn(v)) ops.add(op);
+    }
+    assert.deepEqual([...ops].sort(), [
+      '$add', '$and', '$arrayElemAt', '$concatArrays', '$filter', '$gte', '$ifNull', '$in', '$literal', '$lte', '$max',
+      '$mergeObjects', '$min', '$ne', '$not', '$or', '$set', '$slice',
+    ]);
   });
 });

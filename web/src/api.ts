@@ -7,8 +7,15 @@ import type {
   IncidentDetail,
   IncidentPage,
   Items,
+  NewException,
+  ReloadResult,
   Role,
+  RuleException,
+  RuleKind,
+  RuleList,
+  RuleSetting,
   SessionUser,
+  UploadedRule,
   User,
 } from './types';
 
@@ -146,4 +153,14 @@ export const api = {
     request<IncidentPage>('GET', '/incidents', { query: { ...query }, ...(signal ? { signal } : {}) }),
   incident: (id: string, signal?: AbortSignal) =>
     request<IncidentDetail>('GET', `/incidents/${encodeURIComponent(id)}`, signal ? { signal } : {}),
+
+  rules: (signal?: AbortSignal) => request<RuleList>('GET', '/rules', signal ? { signal } : {}),
+  setRuleEnabled: (id: string, enabled: boolean) =>
+    request<RuleSetting>('POST', `/rules/${encodeURIComponent(id)}/${enabled ? 'enable' : 'disable'}`),
+  uploadRule: (input: { kind: RuleKind; content: string }) => request<UploadedRule>('POST', '/rules', { body: input }),
+  reloadRules: () => request<ReloadResult>('POST', '/rules/reload'),
+
+  exceptions: (signal?: AbortSignal) => request<Items<RuleException>>('GET', '/exceptions', signal ? { signal } : {}),
+  createException: (input: NewException) => request<RuleException>('POST', '/exceptions', { body: input }),
+  deleteException: (id: string) => request<void>('DELETE', `/exceptions/${encodeURIComponent(id)}`),
 };

@@ -11,12 +11,15 @@ import { agenciesPage } from './pages/admin-agencies';
 import { agentsPage } from './pages/admin-agents';
 import { usersPage } from './pages/admin-users';
 import { incidentPage } from './pages/incident';
+import { exceptionsPage } from './pages/exceptions';
 import { incidentsPage } from './pages/incidents';
+import { leadershipRoute } from './pages/leadership-route';
 import { loginPage } from './pages/login';
-import { forbiddenPage, notFoundPage } from './pages/misc';
+import { forbiddenPage, notFoundPage, restrictedPage } from './pages/misc';
+import { rulesPage } from './pages/rules';
 import { Router, type Resolution } from './router';
 import { session } from './session';
-import type { SessionUser } from './types';
+import { DETECTION_ROLES, type SessionUser } from './types';
 
 const root = document.getElementById('app');
 if (!root) throw new Error('#app missing from index.html');
@@ -42,6 +45,9 @@ const router = new Router({
     { pattern: '/login', page: loginPage((user, next) => signIn(user, next)), public: true },
     { pattern: '/', page: incidentsPage },
     { pattern: '/incidents/:id', page: incidentPage },
+    { pattern: '/rules', page: rulesPage, roles: DETECTION_ROLES },
+    { pattern: '/exceptions', page: exceptionsPage, roles: DETECTION_ROLES },
+    { pattern: '/leadership', page: leadershipRoute },
     { pattern: '/admin/agencies', page: agenciesPage, adminOnly: true },
     { pattern: '/admin/agents', page: agentsPage, adminOnly: true },
     { pattern: '/admin/users', page: usersPage, adminOnly: true },
@@ -51,6 +57,7 @@ const router = new Router({
     if (target?.route.public) return user ? { redirect: '/' } : null;
     if (!user) return { redirect: loginPath(true, false) };
     if (target?.route.adminOnly && user.role !== 'admin') return { page: forbiddenPage };
+    if (target?.route.roles && !target.route.roles.includes(user.role)) return { page: restrictedPage };
     return null;
   },
   afterRender: (path) => header.setActive(path),

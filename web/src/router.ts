@@ -1,5 +1,7 @@
 /** A small router on the History API: path patterns with `:params`, link interception, focus on navigation. */
 
+import type { Role } from './types';
+
 export interface RouteContext {
   path: string;
   params: Record<string, string>;
@@ -15,6 +17,8 @@ export interface Route {
   page: Page;
   /** Only for signed-in admins. */
   adminOnly?: boolean;
+  /** Only for these roles (e.g. the detection pages: admins and analysts). */
+  roles?: readonly Role[];
   /** Reachable without a session (the login page). */
   public?: boolean;
 }

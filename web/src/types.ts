@@ -18,6 +18,9 @@ export const INCIDENT_STATUSES = [
 ] as const;
 export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
 
+/** Who may read rules and exceptions and add exceptions (changing rules is for admins only). */
+export const DETECTION_ROLES: readonly Role[] = ['admin', 'analyst'];
+
 export interface SessionUser {
   id: string;
   username: string;
@@ -156,4 +159,88 @@ export interface ApiErrorBody {
 
 export interface Items<T> {
   items: T[];
+}
+
+export const RULE_KINDS = ['sigma', 'yara'] as const;
+export type RuleKind = (typeof RULE_KINDS)[number];
+
+/** A detection rule as the rules page lists it (`GET /rules`). */
+export interface Rule {
+  id: string;
+  kind: RuleKind;
+  title: string;
+  level: Severity;
+  status: string;
+  description: string;
+  author: string;
+  tags: string[];
+  references: string[];
+  falsepositives: string[];
+  logsource: { product?: string; category?: string; service?: string };
+  category: string;
+  file: string;
+  enabled: boolean;
+  hits: number;
+}
+
+/** A rule file the loader rejected. */
+export interface RuleFileError {
+  file: string;
+  line?: number | null;
+  message: string;
+}
+
+export interface RuleList {
+  items: Rule[];
+  errors: RuleFileError[];
+}
+
+/** A problem in an uploaded rule (the `details` of a 400). */
+export interface RuleProblem {
+  line?: number | null;
+  message: string;
+}
+
+export interface RuleSetting {
+  ruleId: string;
+  enabled: boolean;
+  updatedBy?: string;
+  updatedAt?: string;
+}
+
+export interface UploadedRule {
+  ids: string[];
+  file: string;
+}
+
+export interface ReloadResult {
+  rules: number;
+  errors: RuleFileError[];
+}
+
+export type ExceptionFieldValue = string | number | boolean;
+
+/** An analyst exception: alerts of `ruleId` (`*`: every rule) are not raised for events matching every condition. */
+export interface RuleException {
+  id: string;
+  ruleId: string;
+  agencyId?: string;
+  host?: string;
+  user?: string;
+  fields?: Record<string, ExceptionFieldValue>;
+  comment: string;
+  createdBy: string;
+  createdAt: string;
+  expiresAt?: string | null;
+  expired?: boolean;
+}
+
+export interface NewException {
+  ruleId: string;
+  agencyId?: string;
+  host?: string;
+  user?: string;
+  fields?: Record<string, string>;
+  comment: string;
+  expiresAt?: string;
 }

@@ -150,10 +150,14 @@ export function incidentJoinUpdate(input: RecordAlertInput): PipelineStage[] {
         firstSeen: { $min: ['$firstSeen', lit(first)] },
         lastSeen: { $max: ['$lastSeen', lit(last)] },
         severityRank: { $max: ['$severityRank', lit(severityRank(input.level))] },
+        // Every kind is listed, optional ones too ([] reads as absent), so the outcome does not depend on whether
+        // a sub-document given here is merged into the existing one or replaces it (mingo replaces it).
         entities: {
           hosts: union('$entities.hosts', input.entities.hosts),
           users: union('$entities.users', input.entities.users),
           ips: union('$entities.ips', input.entities.ips),
+          hashes: union('$entities.hashes', input.entities.hashes ?? []),
+          domains: union('$entities.domains', input.entities.domains ?? []),
         },
         ruleIds: union('$ruleIds', [input.ruleId]),
         techniques: union('$techniques', input.techniques),

@@ -37,6 +37,7 @@ import {
 } from './incident-queries.js';
 import { alertToDoc, docToAlert, docToIncident, docToTimelineEntry, incidentToDoc } from './mappers.js';
 import { isDuplicateKey } from './errors.js';
+import { createMongoIncidentLifecycle } from './incident-lifecycle.js';
 
 /** A pending alert whose claim is older than this is taken over by the next writer that meets it. */
 export const STALE_CLAIM_MS = 60_000;
@@ -165,5 +166,7 @@ export function createMongoIncidentStore(c: MongoConnection): IncidentStore {
         details: entry.details ?? {},
       });
     },
+
+    ...createMongoIncidentLifecycle(c),
   };
 }

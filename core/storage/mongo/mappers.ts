@@ -2,9 +2,20 @@
  * Lean documents <-> plain domain records. Each mapper copies the domain fields by name, so `_id`, `__v` and
  * internal fields (severityRank, seq, claimedAt) never leak out.
  */
-import type { Agency, Agent, Alert, Incident, TimelineEntry, User } from '../../domain/types.js';
-import { severityRank } from '../shared/incident-rules.js';
-import type { AgencyDoc, AgentDoc, AlertDoc, IncidentDoc, TimelineDoc, UserDoc } from './models.js';
+import type { Agency, Agent, Alert, AuditEntry, Incident, IncidentComment, StatusDefinition, TimelineEntry, User } from '../../domain/types.js';
+import { withLifecycleFields } from '../shared/incident-changes.js';
+import { OPTIONAL_ENTITY_KINDS, severityRank } from '../shared/incident-rules.js';
+import type {
+  AgencyDoc,
+  AgentDoc,
+  AlertDoc,
+  AuditDoc,
+  CommentDoc,
+  IncidentDoc,
+  StatusDefinitionDoc,
+  TimelineDoc,
+  UserDoc,
+} from './models.js';
 
 export const docToAgency = (d: AgencyDoc): Agency => ({
   id: String(d._id),
@@ -34,7 +45,17 @@ export const docToUser = (d: UserDoc): User => ({
   disabled: Boolean(d.disabled),
 });
 
-export const docToIncident = (d: IncidentDoc): Incident => ({
+export const docToIncident = (d: IncidentDoc): Incident => {
+  const incident = withLifecycleFields(docToBaseIncident(d), d);
+  // Optional entity kinds read as absent when empty (a join pipeline writes [] for them).
+  for (const k of OPTIONAL_ENTITY_KINDS) {
+    const list = d.entities?.[k];
+    if (list?.length) incident.entities[k] = [...list];
+  }
+  return incident;
+};
+
+const docToBaseIncident = (d: IncidentDoc): Incident => ({
   id: String(d._id),
   title: d.title,
   severity: d.severity,
@@ -99,4 +120,31 @@ export const docToTimelineEntry = (d: TimelineDoc): TimelineEntry => ({
   actor: d.actor,
   action: d.action,
   details: d.details ?? {},
+});
+
+export const docToComment = (d: CommentDoc): IncidentComment => ({
+  id: String(d._id),
+  incidentId: d.incidentId,
+  author: d.author,
+  body: d.body,
+  at: d.at,
+  ...(d.mergedFrom ? { mergedFrom: d.mergedFrom } : {}),
+});
+
+export const docToAuditEntry = (d: AuditDoc): AuditEntry => ({
+  id: String(d._id),
+  at: d.at,
+  actor: d.actor,
+  action: d.action,
+  targetType: d.targetType,
+  target: d.target,
+  details: d.details ?? {},
+});
+
+export const docToStatusDefinition = (d: StatusDefinitionDoc): StatusDefinition => ({
+  key: String(d._id),
+  label: d.label,
+  stage: d.stage,
+  createdBy: d.createdBy,
+  createdAt: d.createdAt,
 });

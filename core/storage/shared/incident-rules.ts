@@ -38,12 +38,20 @@ export function unionCapped(existing: readonly string[], incoming: readonly stri
   return out;
 }
 
+/** Entity lists that are optional on a record: present only when non-empty. */
+export const OPTIONAL_ENTITY_KINDS = ['hashes', 'domains'] as const;
+
 export function mergeEntities(a: Entities, b: Entities): Entities {
-  return {
+  const out: Entities = {
     hosts: unionCapped(a.hosts, b.hosts),
     users: unionCapped(a.users, b.users),
     ips: unionCapped(a.ips, b.ips),
   };
+  for (const k of OPTIONAL_ENTITY_KINDS) {
+    const merged = unionCapped(a[k] ?? [], b[k] ?? []);
+    if (merged.length) out[k] = merged;
+  }
+  return out;
 }
 
 export function incidentTitle(ruleTitle: string, host: string | null): string {
@@ -61,7 +69,13 @@ export function normalizeAlertInput(input: RecordAlertInput): RecordAlertInput {
     lastEventAt: toIso(input.lastEventAt, 'lastEventAt'),
     now: toIso(input.now, 'now'),
     techniques: dedup(input.techniques),
-    entities: { hosts: dedup(input.entities.hosts), users: dedup(input.entities.users), ips: dedup(input.entities.ips) },
+    entities: {
+      hosts: dedup(input.entities.hosts),
+      users: dedup(input.entities.users),
+      ips: dedup(input.entities.ips),
+      ...(input.entities.hashes?.length ? { hashes: dedup(input.entities.hashes) } : {}),
+      ...(input.entities.domains?.length ? { domains: dedup(input.entities.domains) } : {}),
+    },
   };
 }
 

@@ -8,6 +8,7 @@ import type {
   Severity,
   TimelineEntry,
 } from '../../domain/types.js';
+import { withLifecycleFields } from '../shared/incident-changes.js';
 import { parseJson } from './json.js';
 
 export interface IncidentRow {
@@ -30,6 +31,11 @@ export interface IncidentRow {
   last_seen: string;
   created_at: string;
   updated_at: string;
+  /** Added by migration 2 (incident lifecycle); NULL / 0 read as absent. */
+  type?: string | null;
+  custom_status?: string | null;
+  merged_into?: string | null;
+  revision?: number | null;
 }
 
 export interface AlertRow {
@@ -60,7 +66,15 @@ export interface TimelineRow {
   details: string;
 }
 
-export const toIncident = (r: IncidentRow): Incident => ({
+export const toIncident = (r: IncidentRow): Incident =>
+  withLifecycleFields(toBaseIncident(r), {
+    type: r.type,
+    customStatus: r.custom_status,
+    mergedInto: r.merged_into,
+    revision: r.revision,
+  });
+
+const toBaseIncident = (r: IncidentRow): Incident => ({
   id: r.id,
   title: r.title,
   severity: r.severity as Severity,

@@ -40,6 +40,7 @@ import {
   type IncidentRow,
   type TimelineRow,
 } from './incident-rows.js';
+import { createSqliteIncidentLifecycle } from './incident-lifecycle.js';
 import { incidentWhere } from './incident-sql.js';
 
 const OPEN_STATUS_SQL = OPEN_STATUSES.map((s) => `'${s}'`).join(', ');
@@ -188,5 +189,7 @@ export function createSqliteIncidentStore(h: SqliteHandle): IncidentStore {
       );
       return saved;
     },
+
+    ...createSqliteIncidentLifecycle(h),
   };
 }

@@ -1,7 +1,7 @@
 import { h } from '../dom';
 import { hasKey, t } from '../i18n';
 import { humanize } from '../format';
-import type { IncidentStatus, Role, Severity } from '../types';
+import type { IncidentStatus, Role, RuleKind, Severity } from '../types';
 
 /** Severity as a coloured badge; the word is always there, colour is never the only cue. */
 export function severityBadge(severity: Severity): HTMLElement {
@@ -36,4 +36,14 @@ export function severityLabel(severity: Severity): string {
 export function statusLabel(status: IncidentStatus): string {
   const key = `status.${status}`;
   return hasKey(key) ? t(key) : humanize(status);
+}
+
+export function ruleKindLabel(kind: RuleKind | string): string {
+  const key = `rules.kind.${kind}`;
+  return hasKey(key) ? t(key) : humanize(kind);
+}
+
+/** Sigma or YARA, as a small outlined badge. */
+export function ruleKindBadge(kind: RuleKind | string): HTMLElement {
+  return h('span', { class: `badge kind kind--${kind === 'yara' ? 'yara' : 'sigma'}`, 'data-kind': kind }, ruleKindLabel(kind));
 }

@@ -18,6 +18,14 @@ export function field(label: string, control: Control, opts: { hint?: string; cl
   return h('div', { class: `field${opts.className ? ` ${opts.className}` : ''}` }, children);
 }
 
+/** A problem found in the browser before anything is sent, worded for the user (already translated). */
+export class UserError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UserError';
+  }
+}
+
 export interface DescribedError {
   message: string;
   lines: string[];
@@ -44,6 +52,7 @@ export function describeError(err: unknown): DescribedError {
     const message = err.message && !/^HTTP \d+$/.test(err.message) ? sentence(err.message) : t('error.server', { status: err.status });
     return { message, lines, requestId: err.requestId };
   }
+  if (err instanceof UserError) return { message: err.message, lines: [], requestId: null };
   return { message: t('error.generic'), lines: [], requestId: null };
 }
 

@@ -3,7 +3,8 @@ import { h, replace } from '../dom';
 import { t } from '../i18n';
 import { onLiveStatus, type LiveStatus } from '../live';
 import { session } from '../session';
-import type { SessionUser } from '../types';
+import { DETECTION_ROLES, type Role, type SessionUser } from '../types';
+import { LEADERSHIP_ROLES } from '../pages/leadership-route';
 import { roleBadge } from './badges';
 import { icon, type IconName } from './icons';
 
@@ -12,6 +13,8 @@ interface NavItem {
   label: string;
   icon: IconName;
   adminOnly: boolean;
+  /** Only for these roles. */
+  roles?: readonly Role[];
   /** Which paths mark this item as current. */
   matches: (path: string) => boolean;
 }
@@ -27,6 +30,16 @@ function navItems(): NavItem[] {
       adminOnly: false,
       matches: (p) => p === '/' || p.startsWith('/incidents'),
     },
+    { href: '/rules', label: t('nav.rules'), icon: 'fileCode', adminOnly: false, roles: DETECTION_ROLES, matches: (p) => p.startsWith('/rules') },
+    {
+      href: '/exceptions',
+      label: t('nav.exceptions'),
+      icon: 'bellOff',
+      adminOnly: false,
+      roles: DETECTION_ROLES,
+      matches: (p) => p.startsWith('/exceptions'),
+    },
+    { href: '/leadership', label: t('nav.leadership'), icon: 'barChart', adminOnly: false, roles: LEADERSHIP_ROLES, matches: (p) => p.startsWith('/leadership') },
     { href: '/admin/agencies', label: t('nav.agencies'), icon: 'building', adminOnly: true, matches: (p) => p.startsWith('/admin/agencies') },
     { href: '/admin/agents', label: t('nav.agents'), icon: 'cpu', adminOnly: true, matches: (p) => p.startsWith('/admin/agents') },
     { href: '/admin/users', label: t('nav.users'), icon: 'users', adminOnly: true, matches: (p) => p.startsWith('/admin/users') },
@@ -84,7 +97,9 @@ export function createHeader(opts: { onLogout: () => void }): { el: HTMLElement;
   );
 
   function renderNav(user: SessionUser | null): void {
-    const items = navItems().filter((item) => !item.adminOnly || user?.role === 'admin');
+    const items = navItems().filter(
+      (item) => (!item.adminOnly || user?.role === 'admin') && (!item.roles || (!!user && item.roles.includes(user.role))),
+    );
     replace(
       nav,
       items.map((item, i) => {

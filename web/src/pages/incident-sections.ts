@@ -12,16 +12,16 @@ function time(iso: string, text = formatDateTime(iso)): HTMLTimeElement {
   return h('time', { datetime: iso, title: formatDateTimeLong(iso) }, text);
 }
 
-function fact(label: string, ...value: Child[]): HTMLElement {
+export function fact(label: string, ...value: Child[]): HTMLElement {
   return h('div', { class: 'fact' }, h('dt', { class: 'fact__label' }, label), h('dd', { class: 'fact__value' }, value));
 }
 
-function none(): HTMLElement {
+export function none(): HTMLElement {
   return h('span', { class: 'muted' }, t('incident.none'));
 }
 
 /** An external link that opens in a new tab; unsafe schemes are shown as plain text. */
-function externalLink(url: string, text = url): HTMLElement {
+export function externalLink(url: string, text = url): HTMLElement {
   if (!isSafeUrl(url) || url.startsWith('/')) return h('span', { class: 'break' }, text);
   return h(
     'a',
@@ -52,7 +52,7 @@ function chipList(values: readonly string[], mono = false): HTMLElement {
 
 // ---- Header ---------------------------------------------------------------------------------------------------------
 
-export function incidentHeader(incident: Incident, liveNote: HTMLElement): HTMLElement {
+export function incidentHeader(incident: Incident, liveNote: HTMLElement, actions?: Child): HTMLElement {
   const agency = findAgency(incident.agencyId);
   return h(
     'header',
@@ -64,6 +64,7 @@ export function incidentHeader(incident: Incident, liveNote: HTMLElement): HTMLE
       statusBadge(incident.status),
       h('span', { class: 'incident-head__id mono', title: t('incident.id') }, incident.id),
       liveNote,
+      actions ? h('div', { class: 'incident-head__actions' }, actions) : null,
     ),
     h('h1', { class: 'incident-head__title', 'data-testid': 'incident-title' }, incident.title),
     h(

@@ -7,7 +7,9 @@ import { formatDateTime } from '../format';
 import { t } from '../i18n';
 import { onIncident, onLiveConnect } from '../live';
 import type { Page } from '../router';
-import type { IncidentDetail } from '../types';
+import { session } from '../session';
+import { DETECTION_ROLES, type IncidentDetail } from '../types';
+import { openIncidentExceptionDialog } from './incident-exception';
 import { alertBlock, entitiesCard, incidentHeader, ruleCard, timelineCard } from './incident-sections';
 
 /** Alerts expanded on first view; the rest start folded so a long incident stays scannable. */
@@ -37,6 +39,23 @@ export const incidentPage: Page = ({ outlet, params }) => {
     ),
   );
 
+  const findExceptionButton = () => body.querySelector<HTMLElement>('[data-testid="incident-add-exception"]');
+
+  /** Admins and analysts may silence the incident's rule for its host (or user) from here. */
+  function headerActions(d: IncidentDetail): HTMLElement | null {
+    const role = session.user?.role;
+    if (!role || !DETECTION_ROLES.includes(role)) return null;
+    const button = h(
+      'button',
+      { type: 'button', class: 'btn btn--secondary btn--small', 'aria-haspopup': 'dialog', 'data-testid': 'incident-add-exception' },
+      icon('bellOff', 14),
+      h('span', null, t('incident.addException')),
+    );
+    // Always the latest detail: live updates may have re-rendered the header since.
+    button.addEventListener('click', () => openIncidentExceptionDialog(detail ?? d, findExceptionButton));
+    return button;
+  }
+
   function render(d: IncidentDetail): void {
     for (const el of body.querySelectorAll<HTMLDetailsElement>('details[data-alert-id]')) {
       openState.set(el.dataset.alertId ?? '', el.open);
@@ -65,7 +84,7 @@ export const incidentPage: Page = ({ outlet, params }) => {
 
     replace(
       body,
-      incidentHeader(incident, liveNote),
+      incidentHeader(incident, liveNote, headerActions(d)),
       h(
         'div',
         { class: 'incident-grid' },
@@ -144,6 +163,7 @@ export const incidentPage: Page = ({ outlet, params }) => {
   void load();
 
   return () => {
+    document.querySelector('dialog[data-testid="exception-dialog"]')?.remove();
     controller?.abort();
     window.clearTimeout(refetchTimer);
     for (const dispose of disposers) dispose();
