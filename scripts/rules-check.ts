@@ -13,6 +13,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createEventNormalizer } from '../core/detection/mappings/index.js';
 import { loadYaraRules } from '../core/detection/yara/index.js';
+import { checkCorrelationRules } from '../core/detection/correlation/check.js';
 import type { RuleLoadError } from '../core/detection/rule.js';
 import { loadRuleset, PLACEHOLDERS_FILE } from '../core/detection/ruleset.js';
 
@@ -29,7 +30,7 @@ const yaraChecker: RulesChecker = async (rulesDir, rel) => {
 };
 
 /** Checks run besides the Sigma / filter / mapping ones. */
-export const DEFAULT_CHECKERS: RulesChecker[] = [yaraChecker];
+export const DEFAULT_CHECKERS: RulesChecker[] = [yaraChecker, checkCorrelationRules];
 
 export interface RulesCheckResult {
   errors: RuleLoadError[];

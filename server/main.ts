@@ -34,6 +34,11 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
+    // Running batches get time to finish; past that, BullMQ hands them to another worker as stalled jobs.
+    setTimeout(() => {
+      logger.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, 30_000).unref();
     await vigil.close();
     logger.info('stopped');
     process.exit(0);

@@ -44,6 +44,8 @@ async function main(): Promise<void> {
   logger.info('worker ready');
 
   const stop = async () => {
+    // A worker whose Redis is gone cannot hand back its jobs; they are retried after the stall interval anyway.
+    setTimeout(() => process.exit(1), 15_000).unref();
     await workers.close();
     detectionSync.close();
     syncPublisher.disconnect();

@@ -4,11 +4,17 @@ import type { DetectionSettings, YaraInForce } from '../core/detection/live-rule
 import type { EventNormalizer } from '../core/detection/mappings/index.js';
 import type { CompiledRule, MatchableEvent } from '../core/detection/rule.js';
 import { scanEvents } from '../core/detection/yara/index.js';
+import {
+  asCompiledRule,
+  type CorrelationEngine,
+  type CorrelationFiring,
+  type CorrelationHit,
+} from '../core/detection/correlation/index.js';
 import type { StoredEvent } from '../core/domain/event.js';
-import type { Incident } from '../core/domain/types.js';
+import type { AlertEvent, Entities, Incident } from '../core/domain/types.js';
 import type { Logger } from '../core/logging/logger.js';
 import type { EventBatchJob } from '../core/queues/events-queue.js';
-import type { RecordAlertInput, Storage } from '../core/storage/storage.port.js';
+import type { Storage } from '../core/storage/storage.port.js';
 
 /** Up to this many triggering events are copied into an alert for display; all their ids are kept. */
 const EVENTS_KEPT_PER_ALERT = 5;
@@ -44,6 +50,50 @@ interface Group {
   mappedFields: Record<string, unknown>[];
 }
 
+/** One alert to record: a rule's hits in a batch, or a correlation firing. */
+interface AlertPlan {
+  rule: CompiledRule;
+  alertId: string;
+  groupKey: string;
+  host: string | null;
+  entities: Entities;
+  eventCount: number;
+  eventIds: string[];
+  events: AlertEvent[];
+  firstEventAt: string;
+  lastEventAt: string;
+}
+
+const displayEvent = (e: StoredEvent): AlertEvent => ({ id: e.id, time: e.time, host: e.host, logsource: e.logsource, fields: e.fields });
+
+/**
+ * A correlation firing as an alert. Its id comes from the firing (rule, group, window), not the batch, so the
+ * same window firing again through another worker or a retry is recorded once.
+ */
+function planForFiring(f: CorrelationFiring, batch: EventBatchJob): AlertPlan {
+  const rule = asCompiledRule(f.rule);
+  const inBatch = new Map(batch.events.map((e) => [e.id, e]));
+  const hosts = new Set(f.events.map((e) => e.host));
+  const times = f.events.map((e) => e.time).sort();
+  const events = f.events.slice(0, EVENTS_KEPT_PER_ALERT).map((e) => {
+    const full = inBatch.get(e.id);
+    return full ? displayEvent(full) : { id: e.id, time: e.time, host: e.host, logsource: {}, fields: {} };
+  });
+  const groupKeyParts = [rule.id, f.agencyId, ...rule.groupBy.map((g) => f.groupKey[g] ?? '')];
+  return {
+    rule,
+    alertId: createHash('sha256').update('correlation\0').update(f.firingId).digest('hex').slice(0, 32),
+    groupKey: createHash('sha256').update(groupKeyParts.join('|')).digest('hex').slice(0, 32),
+    host: hosts.size === 1 ? [...hosts][0]! : null,
+    entities: extractEntities([...events, { host: null, fields: f.groupKey }]),
+    eventCount: f.events.length,
+    eventIds: f.events.slice(0, EVENT_IDS_KEPT_PER_ALERT).map((e) => e.id),
+    events,
+    firstEventAt: times[0] ?? f.windowStart,
+    lastEventAt: times[times.length - 1] ?? f.windowEnd,
+  };
+}
+
 function groupValue(fields: Record<string, unknown>, name: string): string {
   const v = fields[name];
   return v === undefined || v === null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
@@ -62,6 +112,8 @@ export function createBatchProcessor(deps: {
   yara?: () => YaraInForce | null;
   /** Rules switched off and analyst exceptions; applied before any alert is raised. */
   settings?: () => DetectionSettings;
+  /** Correlation rules over time windows kept in Redis, and the rules that only feed them. */
+  correlation?: () => { engine: CorrelationEngine; silenced: ReadonlySet<string> } | null;
   publish: PublishIncident;
   suppressionMs: number;
   logger: Logger;
@@ -82,6 +134,8 @@ export function createBatchProcessor(deps: {
     };
     const settings = deps.settings?.();
 
+    const correlation = deps.correlation?.() ?? null;
+    const corrHits: CorrelationHit[] = [];
     const hitEvents = new Set<StoredEvent>();
     const normalizer = deps.normalizer?.();
     // `fields` is what rules and exceptions saw (mapped to Sigma names); the stored event keeps what the agent sent.
@@ -94,6 +148,11 @@ export function createBatchProcessor(deps: {
         return;
       }
       hitEvents.add(event);
+      if (correlation) {
+        corrHits.push({ ruleId: rule.id, event: { id: event.id, time: event.time, host: event.host, fields, agencyId: event.agencyId } });
+        // A rule that only feeds a correlation (Sigma `generate: false`) raises no alert of its own.
+        if (correlation.silenced.has(rule.id)) return;
+      }
       const parts = [rule.id, batch.agencyId, event.host ?? ''];
       for (const f of rule.groupBy) parts.push(groupValue(event.fields, f));
       const key = parts.join('|');
@@ -133,46 +192,63 @@ export function createBatchProcessor(deps: {
     }
     result.matched = hitEvents.size;
 
-    const now = new Date().toISOString();
-    for (const g of groups.values()) {
+    const plans: AlertPlan[] = [...groups.values()].map((g) => {
       const times = g.events.map((e) => e.time).sort();
-      const input: RecordAlertInput = {
+      return {
+        rule: g.rule,
         alertId: createHash('sha256').update(jobId).update('\0').update(g.key).digest('hex').slice(0, 32),
         groupKey: createHash('sha256').update(g.key).digest('hex').slice(0, 32),
-        suppressionMs: g.rule.suppressionMs ?? deps.suppressionMs,
-        ruleId: g.rule.id,
-        ruleTitle: g.rule.title,
-        level: g.rule.level,
-        category: g.rule.category,
-        techniques: techniquesFromTags(g.rule.tags),
-        tags: g.rule.tags,
-        ruleAuthor: g.rule.author,
-        ruleReferences: g.rule.references,
-        ruleFalsepositives: g.rule.falsepositives,
-        agencyId: batch.agencyId,
-        agentId: batch.agentId,
         host: g.host,
         entities: extractEntities(g.events.map((e, i) => ({ host: e.host, fields: g.mappedFields[i]! }))),
         eventCount: g.events.length,
         eventIds: g.events.slice(0, EVENT_IDS_KEPT_PER_ALERT).map((e) => e.id),
-        events: g.events.slice(0, EVENTS_KEPT_PER_ALERT).map((e) => ({
-          id: e.id,
-          time: e.time,
-          host: e.host,
-          logsource: e.logsource,
-          fields: e.fields,
-        })),
+        events: g.events.slice(0, EVENTS_KEPT_PER_ALERT).map(displayEvent),
         firstEventAt: times[0]!,
         lastEventAt: times[times.length - 1]!,
-        now,
       };
-      const r = await deps.storage.incidents.recordAlert(input);
+    });
+
+    if (correlation && corrHits.length) {
+      // Errors propagate: BullMQ retries the batch, and the engine ignores events it has already counted.
+      const firings = await correlation.engine.observe(corrHits);
+      for (const f of firings) {
+        if (!f.alert || settings?.disabledRuleIds.has(f.rule.id)) continue;
+        plans.push(planForFiring(f, batch));
+      }
+    }
+
+    const now = new Date().toISOString();
+    for (const plan of plans) {
+      const r = await deps.storage.incidents.recordAlert({
+        alertId: plan.alertId,
+        groupKey: plan.groupKey,
+        suppressionMs: plan.rule.suppressionMs ?? deps.suppressionMs,
+        ruleId: plan.rule.id,
+        ruleTitle: plan.rule.title,
+        level: plan.rule.level,
+        category: plan.rule.category,
+        techniques: techniquesFromTags(plan.rule.tags),
+        tags: plan.rule.tags,
+        ruleAuthor: plan.rule.author,
+        ruleReferences: plan.rule.references,
+        ruleFalsepositives: plan.rule.falsepositives,
+        agencyId: batch.agencyId,
+        agentId: batch.agentId,
+        host: plan.host,
+        entities: plan.entities,
+        eventCount: plan.eventCount,
+        eventIds: plan.eventIds,
+        events: plan.events,
+        firstEventAt: plan.firstEventAt,
+        lastEventAt: plan.lastEventAt,
+        now,
+      });
       if (r.duplicate) {
         result.duplicates++;
         continue;
       }
       result.alerts++;
-      result.ruleHits[g.rule.id] = (result.ruleHits[g.rule.id] ?? 0) + g.events.length;
+      result.ruleHits[plan.rule.id] = (result.ruleHits[plan.rule.id] ?? 0) + plan.eventCount;
       if (r.created) result.incidentsCreated++;
       else result.incidentsUpdated++;
       deps.publish(r.created ? 'new' : 'updated', r.incident);

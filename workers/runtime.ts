@@ -7,6 +7,7 @@ import { CONSOLE_NAMESPACE, roomsForIncident, type ConsoleServerEvents } from '.
 import { EVENTS_QUEUE, type EventBatchJob } from '../core/queues/events-queue.js';
 import { createRedis } from '../core/queues/redis.js';
 import { RULE_HITS_KEY } from '../core/services/detection-sync.js';
+import { createCorrelationEngine, type CorrelationEngine, type CorrelationRule } from '../core/detection/correlation/index.js';
 import type { Storage } from '../core/storage/storage.port.js';
 import { createBatchProcessor, type BatchResult } from './pipeline.js';
 
@@ -27,6 +28,16 @@ export function startWorkers(deps: {
   const log = deps.logger.child({ component: 'worker' });
   const emitterRedis = createRedis(deps.redisUrl, log);
   const workerConnection = createRedis(deps.redisUrl, log);
+  // Correlation windows live in Redis; the engine keeps no state of its own, so it is rebuilt whenever the
+  // correlation rules are reloaded.
+  const correlationRedis = createRedis(deps.redisUrl, log);
+  let correlation: { rules: readonly CorrelationRule[]; engine: CorrelationEngine } | null = null;
+  const currentCorrelation = () => {
+    const rules = deps.ruleset.correlations();
+    if (!rules.length) return null;
+    if (correlation?.rules !== rules) correlation = { rules, engine: createCorrelationEngine({ redis: correlationRedis, rules }) };
+    return { engine: correlation.engine, silenced: deps.ruleset.silenced() };
+  };
   const emitter = new Emitter<ConsoleServerEvents>(emitterRedis).of(CONSOLE_NAMESPACE);
   const processBatch = createBatchProcessor({
     storage: deps.storage,
@@ -34,6 +45,7 @@ export function startWorkers(deps: {
     normalizer: () => deps.ruleset.normalizer(),
     yara: () => deps.ruleset.yara(),
     settings: () => deps.ruleset.settings(),
+    correlation: currentCorrelation,
     publish: (kind, incident) => {
       emitter.to(roomsForIncident(incident)).emit(kind === 'new' ? 'incident:new' : 'incident:updated', incident);
     },
@@ -70,6 +82,7 @@ export function startWorkers(deps: {
     async close() {
       await worker.close();
       workerConnection.disconnect();
+      correlationRedis.disconnect();
       emitterRedis.disconnect();
     },
   };

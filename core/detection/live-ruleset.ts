@@ -5,6 +5,12 @@ import type { CompiledRule, RuleLoadError } from './rule.js';
 import { RuleEngine, loadRuleset } from './ruleset.js';
 import { compileExceptions, type Exception, type ExceptionCheck } from './filters/exceptions.js';
 import { createEventNormalizer, type EventNormalizer } from './mappings/index.js';
+import {
+  asCompiledRule,
+  loadCorrelationRules,
+  silencedRuleIds,
+  type CorrelationRule,
+} from './correlation/index.js';
 import { loadYaraRules, type YaraEngine, type YaraRuleInfo } from './yara/index.js';
 
 /** YARA rules in force: the compiled engine and, by YARA rule name, the Vigil rule its alerts are raised under. */
@@ -50,6 +56,10 @@ const NO_SETTINGS: DetectionSettings = { disabledRuleIds: new Set(), isExcepted:
 
 export interface LiveRuleset {
   engine(): RuleEngine;
+  /** Sigma correlation rules in force (the same array until the next reload). */
+  correlations(): readonly CorrelationRule[];
+  /** Detection rules that only feed correlations and must not alert on their own (Sigma `generate: false`). */
+  silenced(): ReadonlySet<string>;
   /** Maps source-specific event shapes (rules/mappings) to Sigma field names and logsources before matching. */
   normalizer(): EventNormalizer;
   settings(): DetectionSettings;
@@ -78,6 +88,8 @@ export async function createLiveRuleset(opts: {
   let errors: RuleLoadError[] = [];
   let yara: YaraInForce | null = null;
   let normalizer = createEventNormalizer(path.join(opts.dir, 'mappings'));
+  let correlations: CorrelationRule[] = [];
+  let silenced: ReadonlySet<string> = new Set();
 
   async function reload() {
     const [loaded, yaraLoaded] = await Promise.all([
@@ -95,19 +107,23 @@ export async function createLiveRuleset(opts: {
     const brokenFiles = new Set(loaded.errors.map((e) => e.file));
     const kept = rules.filter((r) => brokenFiles.has(r.file) && !ids.has(r.id));
     const next = [...loaded.rules, ...kept];
-    const catalog = [...next, ...(yara ? yara.rulesByName.values() : [])];
+    const yaraInForce = yara ? [...yara.rulesByName.values()] : [];
+    const corr = await loadCorrelationRules(opts.dir, [...next, ...yaraInForce]);
+    correlations = corr.rules;
+    silenced = silencedRuleIds(corr.rules);
+    const catalog = [...next, ...yaraInForce, ...corr.rules.map(asCompiledRule)];
     rules = next;
     byId = new Map(catalog.map((r) => [r.id, r]));
     engine = new RuleEngine(next);
     const nextNormalizer = createEventNormalizer(path.join(opts.dir, 'mappings'));
     // Mapping documents that fail are skipped by the normalizer itself; the good ones apply.
     normalizer = nextNormalizer;
-    errors = [...loaded.errors, ...yaraLoaded.errors, ...nextNormalizer.errors];
+    errors = [...loaded.errors, ...yaraLoaded.errors, ...corr.errors, ...nextNormalizer.errors];
     for (const w of loaded.warnings ?? []) opts.logger.warn({ file: w.file, line: w.line }, `rule warning: ${w.message}`);
     for (const e of errors) {
       opts.logger.warn({ file: e.file, line: e.line }, `rule rejected: ${e.message}`);
     }
-    opts.logger.info({ rules: next.length, yaraRules: yara?.engine.ruleCount ?? 0, rejected: errors.length, keptFromBrokenFiles: kept.length }, 'rules loaded');
+    opts.logger.info({ rules: next.length, correlations: correlations.length, yaraRules: yara?.engine.ruleCount ?? 0, rejected: errors.length, keptFromBrokenFiles: kept.length }, 'rules loaded');
     return { rules: next.length, errors };
   }
 
@@ -145,6 +161,8 @@ export async function createLiveRuleset(opts: {
 
   return {
     engine: () => engine,
+    correlations: () => correlations,
+    silenced: () => silenced,
     normalizer: () => normalizer,
     settings: () => settings,
     refreshSettings,

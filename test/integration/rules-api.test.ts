@@ -88,6 +88,20 @@ describe('rule management and exceptions (real server, workers, Redis, SQLite, r
     await waitFor(async () => (await incidentsFor('DROPPED-1')) === 1, 10_000, 'the dropped rule to fire');
   });
 
+  it('accepts an uploaded correlation rule that references a rule in force, and lists it as a correlation', async () => {
+    const id = 'd5d1b7e2-7f33-4c2a-8d8e-0e4f7f1c2b14';
+    const content = `title: Repeated shadow copy deletion on one host\nid: ${id}\nstatus: experimental\nauthor: Vigil tests\ncorrelation:\n  type: event_count\n  rules:\n    - ${ransomRuleId}\n  group-by:\n    - host\n  timespan: 10m\n  condition:\n    gte: 3\ngenerate: true\nlevel: critical\n`;
+    const up = await t.admin.post('/api/v1/rules', { kind: 'sigma', content });
+    assert.equal(up.status, 201, JSON.stringify(up.body));
+    assert.deepEqual(up.body.ids, [id]);
+    const listed = (await t.admin.get('/api/v1/rules')).body.items.find((r: { id: string }) => r.id === id);
+    assert.equal(listed.kind, 'correlation');
+    const unknown = content.replace(ransomRuleId, '00000000-0000-4000-8000-000000000000').replace(id, 'e5d1b7e2-7f33-4c2a-8d8e-0e4f7f1c2b15');
+    const bad = await t.admin.post('/api/v1/rules', { kind: 'sigma', content: unknown });
+    assert.equal(bad.status, 400);
+    assert.match(JSON.stringify(bad.body.details), /00000000-0000-4000-8000-000000000000/);
+  });
+
   it('a disabled rule raises nothing until it is enabled again', async () => {
     assert.equal((await t.admin.post(`/api/v1/rules/${ransomRuleId}/disable`)).status, 200);
     await postEvents(t.vigil.url, t.key, { events: [shadowCopyDeletion('DISABLED-1')] });

@@ -151,9 +151,10 @@ export type TestVigil = Awaited<ReturnType<typeof startTestVigil>>;
 
 /**
  * The usual setup of an end-to-end test file, as mocha hooks: its own Redis, Vigil, and an agency with one agent.
- * `env` is read when the hooks run, so it may use values prepared in an earlier `before`.
+ * `env` is read when the hooks run, so it may use values prepared in an earlier `before`; `beforeClose` runs
+ * while Redis is still up (e.g. to stop worker processes of the test).
  */
-export function useVigil(env: () => Record<string, string> = () => ({})) {
+export function useVigil(env: () => Record<string, string> = () => ({}), hooks: { beforeClose?: () => Promise<void> } = {}) {
   const ctx = {} as { redis: EmbeddedRedis; vigil: TestVigil; admin: ApiClient; agencyId: string; agentId: string; key: string };
   before(async () => {
     ctx.redis = await startTestRedis();
@@ -161,6 +162,7 @@ export function useVigil(env: () => Record<string, string> = () => ({})) {
     Object.assign(ctx, await provisionAgent(ctx.vigil.url));
   });
   after(async () => {
+    await hooks.beforeClose?.();
     await ctx.vigil?.close();
     await ctx.redis?.stop();
   });

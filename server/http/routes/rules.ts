@@ -5,6 +5,8 @@ import path from 'node:path';
 import { Router } from 'express';
 import { z } from 'zod';
 import { exceptionSchema } from '../../../core/detection/filters/exceptions.js';
+import { asCompiledRule, loadCorrelationRules } from '../../../core/detection/correlation/index.js';
+import type { CompiledRule } from '../../../core/detection/rule.js';
 import { loadRuleset } from '../../../core/detection/ruleset.js';
 import { loadYaraRules } from '../../../core/detection/yara/index.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../../core/errors/app-error.js';
@@ -35,20 +37,28 @@ const newExceptionSchema = z
  * Checks an uploaded rule with exactly the loader that will run it, in a scratch directory, so a rule is accepted
  * only if it will load. Returns the ids it defines.
  */
-async function validateUpload(kind: 'sigma' | 'yara', content: string): Promise<{ ids: string[]; fileName: string }> {
+async function validateUpload(
+  kind: 'sigma' | 'yara',
+  content: string,
+  inForce: readonly CompiledRule[],
+): Promise<{ ids: string[]; fileName: string }> {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-upload-'));
   try {
     if (kind === 'sigma') {
       fs.mkdirSync(path.join(scratch, 'sigma'));
       fs.writeFileSync(path.join(scratch, 'sigma', 'upload.yml'), content);
       const r = await loadRuleset(scratch, { baseDir: scratch });
-      if (r.errors.length) {
-        throw new ValidationError('the rule was not accepted', r.errors.map((e) => ({ line: e.line, message: e.message })));
+      // Correlation documents may reference the rules in force as well as those in the same file.
+      const corr = await loadCorrelationRules(scratch, [...inForce, ...r.rules], { baseDir: scratch });
+      const errors = [...r.errors, ...corr.errors];
+      if (errors.length) {
+        throw new ValidationError('the rule was not accepted', errors.map((e) => ({ line: e.line, message: e.message })));
       }
-      if (!r.rules.length) throw new ValidationError('the file holds no detection rule');
-      const first = r.rules[0]!;
+      const all = [...r.rules, ...corr.rules.map(asCompiledRule)];
+      if (!all.length) throw new ValidationError('the file holds no detection or correlation rule');
+      const first = all[0]!;
       const slug = first.title.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '').slice(0, 60);
-      return { ids: r.rules.map((x) => x.id), fileName: path.join('sigma', 'uploaded', `${slug}_${first.id.slice(0, 8)}.yml`) };
+      return { ids: all.map((x) => x.id), fileName: path.join('sigma', 'uploaded', `${slug}_${first.id.slice(0, 8)}.yml`) };
     }
     fs.writeFileSync(path.join(scratch, 'upload.yar'), content);
     const r = await loadYaraRules(scratch, { baseDir: scratch });
@@ -73,9 +83,10 @@ export function ruleRoutes(ctx: ServerContext): Router {
       ctx.storage.ruleSettings.list(),
     ]);
     const disabled = new Set(settings.filter((s) => !s.enabled).map((s) => s.ruleId));
+    const correlationIds = new Set(ctx.ruleset.correlations().map((c) => c.id));
     const items = [...ctx.ruleset.rules().values()].map((rule) => ({
       id: rule.id,
-      kind: rule.id.startsWith('yara:') ? 'yara' : 'sigma',
+      kind: rule.id.startsWith('yara:') ? 'yara' : correlationIds.has(rule.id) ? 'correlation' : 'sigma',
       title: rule.title,
       level: rule.level,
       status: rule.status,
@@ -112,7 +123,7 @@ export function ruleRoutes(ctx: ServerContext): Router {
   r.post('/rules', requireRole('admin'), async (req, res) => {
     const parsed = uploadSchema.safeParse(req.body);
     if (!parsed.success) throw new ValidationError('invalid upload', parsed.error.issues);
-    const { ids, fileName } = await validateUpload(parsed.data.kind, parsed.data.content);
+    const { ids, fileName } = await validateUpload(parsed.data.kind, parsed.data.content, [...ctx.ruleset.rules().values()]);
     const target = path.join(ctx.config.rulesDir, fileName);
     const current = ctx.ruleset.rules();
     const clash = ids.find((id) => current.has(id) && path.resolve(current.get(id)!.file.replace(/:\d+$/, '')) !== target);
