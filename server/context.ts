@@ -7,6 +7,7 @@ import type { CompiledRule } from '../core/detection/rule.js';
 import type { DetectionSync } from '../core/services/detection-sync.js';
 import type { Logger } from '../core/logging/logger.js';
 import type { EventBatchJob } from '../core/queues/events-queue.js';
+import type { AgentHealthService } from '../core/services/agent-health.js';
 import type { AgentService } from '../core/services/agent-service.js';
 import type { SessionStore } from '../core/services/sessions.js';
 import type { UserService } from '../core/services/user-service.js';
@@ -27,6 +28,7 @@ export interface ServerContext {
   ruleset: LiveRuleset;
   /** Applies a rule or settings change here and announces it to every other process. */
   detectionSync: DetectionSync;
+  agentHealth: AgentHealthService;
   /** Pushes an incident to every console allowed to see it, on every server (through the Redis adapter). */
   publishIncident(kind: 'new' | 'updated', incident: Incident): void;
   /** Directory of the built console; null serves no console (API only). */

@@ -1,4 +1,5 @@
-import { Router } from 'express';
+import { Router, type Request } from 'express';
+import { agentStatus } from '../../../core/services/agent-health.js';
 import { z } from 'zod';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../../core/errors/app-error.js';
 import { publicAgent } from '../../../core/services/agent-service.js';
@@ -48,8 +49,56 @@ export function adminRoutes(ctx: ServerContext): Router {
     const asked = typeof req.query.agencyId === 'string' ? req.query.agencyId : undefined;
     if (scope && asked && !scope.includes(asked)) throw new ForbiddenError('not your agency');
     const agencyId = asked ?? (scope ? scope[0] : undefined);
-    const items = await ctx.storage.agents.list(agencyId ? { agencyId } : {});
-    res.json({ items: items.map(publicAgent) });
+    const [items, health] = await Promise.all([
+      ctx.storage.agents.list(agencyId ? { agencyId } : {}),
+      ctx.storage.agentHealth.list(),
+    ]);
+    const byAgent = new Map(health.map((h) => [h.agentId, h]));
+    const now = Date.now();
+    res.json({
+      items: items.map((a) => {
+        const h = byAgent.get(a.id) ?? null;
+        return {
+          ...publicAgent(a),
+          status: agentStatus(a, h, ctx.config.agentSilenceMinutes, now),
+          silenceMinutes: h?.silenceMinutes ?? ctx.config.agentSilenceMinutes,
+          silentSince: h?.silentSince ?? null,
+          silenceIncidentId: h?.incidentId ?? null,
+        };
+      }),
+    });
+  });
+
+  const visibleAgent = async (req: Request, id: string) => {
+    const agent = await ctx.storage.agents.get(id);
+    const scope = agencyScope(currentUser(req));
+    if (!agent || (scope && !scope.includes(agent.agencyId))) throw new NotFoundError('agent');
+    return agent;
+  };
+
+  r.patch('/agents/:id', requireRole('admin', 'agency_admin'), async (req, res) => {
+    const agent = await visibleAgent(req, String(req.params.id));
+    const parsed = z
+      .object({ silenceMinutes: z.number().int().min(1).max(7 * 24 * 60).nullable() })
+      .strict()
+      .safeParse(req.body);
+    if (!parsed.success) throw new ValidationError('invalid agent settings', parsed.error.issues);
+    const health = await ctx.storage.agentHealth.set(agent.id, { silenceMinutes: parsed.data.silenceMinutes }, new Date().toISOString());
+    await ctx.storage.audit.record({
+      at: health.updatedAt,
+      actor: currentUser(req).username,
+      action: 'agent.silence_threshold_changed',
+      targetType: 'agent',
+      target: agent.id,
+      details: { silenceMinutes: parsed.data.silenceMinutes },
+    });
+    res.json({ ...publicAgent(agent), silenceMinutes: health.silenceMinutes ?? ctx.config.agentSilenceMinutes });
+  });
+
+  // Status history: silences and returns, threshold changes, revocation.
+  r.get('/agents/:id/history', requireRole('admin', 'analyst', 'agency_admin'), async (req, res) => {
+    const agent = await visibleAgent(req, String(req.params.id));
+    res.json({ items: await ctx.storage.audit.list({ target: agent.id, targetType: 'agent' }, { limit: 200 }) });
   });
 
   // An agency admin manages the agents of their own agency only.
@@ -68,7 +117,16 @@ export function adminRoutes(ctx: ServerContext): Router {
     const existing = await ctx.storage.agents.get(id);
     const scope = agencyScope(currentUser(req));
     if (!existing || (scope && !scope.includes(existing.agencyId))) throw new NotFoundError('agent');
-    res.json(publicAgent(await ctx.agents.revoke(id)));
+    const revoked = await ctx.agents.revoke(id);
+    await ctx.storage.audit.record({
+      at: revoked.revokedAt!,
+      actor: currentUser(req).username,
+      action: 'agent.revoked',
+      targetType: 'agent',
+      target: id,
+      details: {},
+    });
+    res.json(publicAgent(revoked));
   });
 
   return r;

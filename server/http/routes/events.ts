@@ -14,6 +14,12 @@ export function eventRoutes(ctx: ServerContext): Router {
   // Read the raw body ourselves: JSON or NDJSON, and a 413 that names our limit.
   const rawBody = express.raw({ type: () => true, limit: ctx.config.ingest.maxBytes });
 
+  // Agents with nothing to send still say they are alive; any event batch counts as a heartbeat too.
+  r.post('/heartbeat', async (req, res) => {
+    await ctx.agents.authenticate(req.header('authorization'));
+    res.status(204).end();
+  });
+
   r.post(
     '/events',
     // Key and queue checks come before the body is read, so a rejected client does not cost a 5 MB upload.
