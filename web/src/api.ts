@@ -1,6 +1,8 @@
 import type {
   Agency,
   Agent,
+  AgentHistoryEntry,
+  AgentListItem,
   ApiErrorBody,
   CreatedAgent,
   Health,
@@ -145,7 +147,12 @@ export const api = {
     request<User>('POST', '/users', { body: input }),
 
   agents: (agencyId?: string, signal?: AbortSignal) =>
-    request<Items<Agent>>('GET', '/agents', { query: { agencyId }, ...(signal ? { signal } : {}) }),
+    request<Items<AgentListItem>>('GET', '/agents', { query: { agencyId }, ...(signal ? { signal } : {}) }),
+  /** Minutes of silence before the agent counts as silent (1..10080); null returns it to the default. */
+  setAgentSilence: (id: string, silenceMinutes: number | null) =>
+    request<Agent & { silenceMinutes: number }>('PATCH', `/agents/${encodeURIComponent(id)}`, { body: { silenceMinutes } }),
+  agentHistory: (id: string, signal?: AbortSignal) =>
+    request<Items<AgentHistoryEntry>>('GET', `/agents/${encodeURIComponent(id)}/history`, signal ? { signal } : {}),
   createAgent: (input: { agencyId: string; name: string }) => request<CreatedAgent>('POST', '/agents', { body: input }),
   revokeAgent: (id: string) => request<Agent>('POST', `/agents/${encodeURIComponent(id)}/revoke`),
 

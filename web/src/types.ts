@@ -50,6 +50,35 @@ export interface Agent {
   lastSeenAt: string | null;
 }
 
+/** How an agent is doing, as `GET /agents` judges it: reporting, silent past its threshold, never seen, or revoked. */
+export const AGENT_STATUSES = ['reporting', 'silent', 'never_seen', 'revoked'] as const;
+export type AgentStatus = (typeof AGENT_STATUSES)[number];
+
+/** The longest silence threshold the server accepts: 7 days, in minutes. */
+export const MAX_SILENCE_MINUTES = 7 * 24 * 60;
+
+/** An agent in the list, with its heartbeat status and effective silence threshold (minutes). */
+export interface AgentListItem extends Agent {
+  status: AgentStatus;
+  silenceMinutes: number;
+  /** The last event before the current silence; null while not silent. */
+  silentSince: string | null;
+  /** The incident raised for the current silence, if any. */
+  silenceIncidentId: string | null;
+}
+
+/** One entry of `GET /agents/:id/history`, newest first. */
+export interface AgentHistoryEntry {
+  id: string;
+  at: string;
+  actor: string;
+  /** `agent.silent`, `agent.returned`, `agent.silence_threshold_changed`, `agent.revoked`, … */
+  action: string;
+  targetType: string;
+  target: string;
+  details: Record<string, unknown>;
+}
+
 export interface CreatedAgent {
   id: string;
   key: string;

@@ -1,5 +1,5 @@
 import { agencies, agencyName, loadAgencies, onAgenciesChange } from '../agencies';
-import { api } from '../api';
+import { api, isAbortError } from '../api';
 import { ageElement } from '../components/age';
 import { copyButton } from '../components/copy';
 import { confirmDialog } from '../components/dialog';
@@ -7,17 +7,27 @@ import { errorBox, field, noticeBox, onSubmit } from '../components/form';
 import { icon } from '../components/icons';
 import { emptyState, errorState, loadingState } from '../components/states';
 import { h, replace } from '../dom';
-import { formatDateTime, formatDateTimeLong } from '../format';
+import { formatCompact, formatDateTimeLong } from '../format';
 import { t } from '../i18n';
 import type { Page } from '../router';
-import type { Agent, CreatedAgent } from '../types';
+import { session } from '../session';
+import type { AgentListItem, CreatedAgent } from '../types';
 import { adminShell, card, countPill, dataTable } from './admin-common';
+import { openAgentHistory, type HistoryDrawer } from './agent-history';
+import { agentStatusCell } from './agent-status';
+import { thresholdCell } from './agent-threshold';
 
-/** `/admin/agents`: agents per agency, creating one (its key shown exactly once) and revoking. */
+/** How often the list (statuses, last seen) is refreshed while the page is open. */
+const REFRESH_MS = 30_000;
+
+/**
+ * `/admin/agents`: agents per agency, creating one (its key shown exactly once) and revoking; each agent's heartbeat
+ * status (refreshed every 30 s), its silence threshold (editable in place) and its status history in a side panel.
+ */
 export const agentsPage: Page = ({ outlet }) => {
   document.title = `${t('agents.title')} · ${t('app.name')}`;
   let alive = true;
-  let agents: Agent[] = [];
+  let agents: AgentListItem[] = [];
 
   // ---- One-time key panel -------------------------------------------------------------------------------------------
 
@@ -78,10 +88,10 @@ export const agentsPage: Page = ({ outlet }) => {
     action: async () => {
       notice.clear();
       const created = await api.createAgent({ agencyId: agency.value, name: name.value.trim() });
-      agents = [created.agent, ...agents.filter((a) => a.id !== created.agent.id)];
-      renderList();
       name.value = '';
       showKey(created);
+      // The list entry carries status and threshold, which only the list endpoint gives.
+      await refresh();
     },
   });
 
@@ -90,8 +100,27 @@ export const agentsPage: Page = ({ outlet }) => {
   const count = countPill();
   const listBody = h('div', { class: 'card__body' }, loadingState(t('admin.loading')));
   const actionErrors = errorBox();
+  const refreshLine = h('p', { class: 'agent-refresh muted small', 'data-testid': 'agent-refresh' });
+  const canEdit = session.user?.role === 'admin' || session.user?.role === 'agency_admin';
 
-  async function revoke(agent: Agent): Promise<void> {
+  /** Focus to restore after the list re-renders: a row and which of its controls. */
+  let focusAfterRender: { id: string; key: string } | null = null;
+  /** While a threshold is being edited the periodic refresh only stores what it got; the list renders after. */
+  let editing = false;
+  let renderPending = false;
+  let history: HistoryDrawer | null = null;
+
+  function rowControl(id: string, key: string): HTMLElement | null {
+    return listBody.querySelector<HTMLElement>(`tr[data-agent-id="${CSS.escape(id)}"] [data-focus="${CSS.escape(key)}"]`);
+  }
+
+  function merge(id: string, patch: Partial<AgentListItem>): AgentListItem | undefined {
+    let merged: AgentListItem | undefined;
+    agents = agents.map((a) => (a.id === id ? (merged = { ...a, ...patch }) : a));
+    return merged;
+  }
+
+  async function revoke(agent: AgentListItem): Promise<void> {
     const ok = await confirmDialog({
       title: t('agents.revokeTitle', { name: agent.name }),
       body: t('agents.revokeBody'),
@@ -102,18 +131,76 @@ export const agentsPage: Page = ({ outlet }) => {
     actionErrors.clear();
     try {
       const updated = await api.revokeAgent(agent.id);
-      agents = agents.map((a) => (a.id === updated.id ? updated : a));
+      merge(updated.id, { ...updated, status: 'revoked' });
+      focusAfterRender = { id: updated.id, key: 'history' };
       renderList();
       notice.show(t('agents.revokedNotice', { name: updated.name }));
+      void refresh();
     } catch (err) {
       actionErrors.show(err);
     }
   }
 
+  async function saveThreshold(agent: AgentListItem, minutes: number | null): Promise<void> {
+    const updated = await api.setAgentSilence(agent.id, minutes);
+    editing = false;
+    merge(agent.id, { silenceMinutes: updated.silenceMinutes });
+    focusAfterRender = { id: agent.id, key: 'threshold-edit' };
+    renderList();
+    notice.show(
+      minutes === null
+        ? t('agents.thresholdResetNotice', { name: agent.name, minutes: updated.silenceMinutes })
+        : t('agents.thresholdSavedNotice', { name: agent.name, minutes: updated.silenceMinutes }),
+    );
+    // A new threshold may change the status at once (and the history has a new entry).
+    void refresh();
+  }
+
+  function showHistory(agent: AgentListItem): void {
+    history?.close();
+    const opened = openAgentHistory(agent, {
+      returnFocus: () => rowControl(agent.id, 'history'),
+      onClose: () => {
+        if (history === opened) history = null;
+      },
+    });
+    history = opened;
+  }
+
+  function actionsCell(a: AgentListItem): HTMLElement {
+    const historyButton = h(
+      'button',
+      { type: 'button', class: 'btn btn--secondary btn--small', 'data-testid': 'agent-history-open', 'data-focus': 'history', 'aria-label': t('agents.historyLabel', { name: a.name }) },
+      icon('clock', 14),
+      h('span', null, t('agents.history')),
+    );
+    historyButton.addEventListener('click', () => showHistory(a));
+    if (a.revokedAt) return h('div', { class: 'agent-actions' }, historyButton);
+    const revokeButton = h(
+      'button',
+      { type: 'button', class: 'btn btn--danger-outline btn--small', 'data-focus': 'revoke', 'aria-label': t('agents.revokeLabel', { name: a.name }) },
+      icon('ban', 14),
+      h('span', null, t('agents.revoke')),
+    );
+    revokeButton.addEventListener('click', () => void revoke(a));
+    return h('div', { class: 'agent-actions' }, historyButton, revokeButton);
+  }
+
   function renderList(): void {
+    renderPending = false;
+    // A render replaces any open threshold editor.
+    editing = false;
+    // Keep the keyboard where it was: the same control of the same row, if it is still there after the render.
+    const active = document.activeElement;
+    if (!focusAfterRender && active instanceof HTMLElement && listBody.contains(active)) {
+      const row = active.closest<HTMLElement>('tr[data-agent-id]');
+      const key = active.dataset.focus;
+      if (row?.dataset.agentId && key) focusAfterRender = { id: row.dataset.agentId, key };
+    }
     count.set(agents.length);
     if (agents.length === 0) {
       replace(listBody, actionErrors.el, emptyState(t('agents.empty')));
+      focusAfterRender = null;
       return;
     }
     const sorted = [...agents].sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
@@ -126,55 +213,96 @@ export const agentsPage: Page = ({ outlet }) => {
         dataTable({
           caption: t('agents.listHeading'),
           rows: sorted,
-          rowAttrs: (a) => ({ 'data-agent-id': a.id, class: a.revokedAt ? 'is-revoked' : '' }),
+          rowAttrs: (a) => ({ 'data-agent-id': a.id, 'data-status': a.status, class: a.revokedAt ? 'is-revoked' : '' }),
           columns: [
-            { label: t('agents.col.name'), className: 'strong', cell: (a) => h('span', { class: 'mono' }, a.name) },
+            {
+              label: t('agents.col.name'),
+              className: 'strong',
+              cell: (a) => h('div', { class: 'agent-name' }, h('span', { class: 'mono' }, a.name), h('span', { class: 'mono small muted agent-name__prefix', title: t('agents.col.keyPrefix') }, h('span', { class: 'visually-hidden' }, `${t('agents.col.keyPrefix')}: `), a.keyPrefix)),
+            },
             { label: t('agents.col.agency'), cell: (a) => agencyName(a.agencyId) },
-            { label: t('agents.col.keyPrefix'), cell: (a) => h('span', { class: 'mono small' }, a.keyPrefix) },
-            { label: t('admin.created'), cell: (a) => h('time', { datetime: a.createdAt, title: formatDateTimeLong(a.createdAt) }, formatDateTime(a.createdAt)) },
+            { label: t('agents.col.status'), className: 'c-agent-status', cell: (a) => agentStatusCell(a) },
             {
               label: t('agents.col.lastSeen'),
               cell: (a) => (a.lastSeenAt ? ageElement(a.lastSeenAt, { ago: true }) : h('span', { class: 'muted' }, t('agents.never'))),
             },
             {
-              label: t('agents.col.state'),
+              label: t('agents.col.threshold'),
               cell: (a) =>
-                a.revokedAt
-                  ? h('span', { class: 'badge badge--revoked', title: t('agents.revokedAt', { time: formatDateTime(a.revokedAt) }) }, t('agents.revoked'))
-                  : h('span', { class: 'badge badge--active' }, t('agents.active')),
+                thresholdCell({
+                  agent: a,
+                  editable: canEdit,
+                  save: (minutes) => saveThreshold(a, minutes),
+                  onEditing: (on) => {
+                    editing = on;
+                    if (!on && renderPending) {
+                      focusAfterRender = { id: a.id, key: 'threshold-edit' };
+                      renderList();
+                    }
+                  },
+                }),
             },
-            {
-              label: t('admin.actions'),
-              className: 'actions',
-              cell: (a) => {
-                if (a.revokedAt) return h('span', { class: 'muted small' }, formatDateTime(a.revokedAt));
-                const button = h(
-                  'button',
-                  { type: 'button', class: 'btn btn--danger-outline btn--small', 'aria-label': t('agents.revokeLabel', { name: a.name }) },
-                  icon('ban', 14),
-                  h('span', null, t('agents.revoke')),
-                );
-                button.addEventListener('click', () => void revoke(a));
-                return button;
-              },
-            },
+            { label: t('admin.created'), cell: (a) => h('time', { datetime: a.createdAt, title: formatDateTimeLong(a.createdAt) }, formatCompact(a.createdAt)) },
+            { label: t('admin.actions'), className: 'actions', cell: actionsCell },
           ],
         }),
       ),
     );
+    if (focusAfterRender) {
+      rowControl(focusAfterRender.id, focusAfterRender.key)?.focus({ preventScroll: true });
+      focusAfterRender = null;
+    }
   }
 
-  function load(): void {
-    replace(listBody, loadingState(t('admin.loading')));
-    api
-      .agents()
-      .then((res) => {
-        if (!alive) return;
-        agents = res.items;
-        renderList();
-      })
-      .catch((err: unknown) => alive && replace(listBody, errorState(err, load)));
+  // ---- Loading and the 30-second refresh -----------------------------------------------------------------------------
+
+  let controller: AbortController | null = null;
+  let lastLoadedAt = 0;
+
+  function showRefreshed(): void {
+    refreshLine.classList.remove('agent-refresh--failed');
+    refreshLine.textContent = t('agents.refreshed', { time: formatCompact(new Date(lastLoadedAt).toISOString()) });
   }
+
+  /** Loads the list; `initial` shows the loading and error states in place of the list, later refreshes do not. */
+  function refresh(initial = false): Promise<void> {
+    controller?.abort();
+    const c = new AbortController();
+    controller = c;
+    if (initial) replace(listBody, loadingState(t('admin.loading')));
+    return api
+      .agents(undefined, c.signal)
+      .then((res) => {
+        if (!alive || c.signal.aborted) return;
+        agents = res.items;
+        lastLoadedAt = Date.now();
+        showRefreshed();
+        if (editing) renderPending = true;
+        else renderList();
+        if (history?.isOpen()) history.refresh(agents.find((a) => a.id === history?.agentId));
+      })
+      .catch((err: unknown) => {
+        if (!alive || isAbortError(err)) return;
+        if (initial || lastLoadedAt === 0) {
+          replace(listBody, errorState(err, () => void refresh(true)));
+          return;
+        }
+        refreshLine.classList.add('agent-refresh--failed');
+        refreshLine.textContent = t('agents.refreshFailed', {
+          time: formatCompact(new Date().toISOString()),
+          last: formatCompact(new Date(lastLoadedAt).toISOString()),
+        });
+      });
+  }
+
+  const timer = window.setInterval(() => {
+    if (!document.hidden) void refresh();
+  }, REFRESH_MS);
+  // A hidden tab skips its refreshes; coming back catches up at once if the list is stale.
+  const onVisible = (): void => {
+    if (!document.hidden && lastLoadedAt > 0 && Date.now() - lastLoadedAt >= REFRESH_MS) void refresh();
+  };
+  document.addEventListener('visibilitychange', onVisible);
 
   const stopAgencies = onAgenciesChange(() => {
     renderAgencyOptions();
@@ -187,15 +315,19 @@ export const agentsPage: Page = ({ outlet }) => {
       title: t('agents.title'),
       banner: keySlot,
       form: card({ title: t('agents.createHeading'), id: 'agent-form-title', className: 'card--form' }, form),
-      list: card({ title: t('agents.listHeading'), id: 'agent-list-title', count: count.el }, listBody),
+      list: card({ title: t('agents.listHeading'), id: 'agent-list-title', count: count.el }, listBody, refreshLine),
     }),
   );
   renderAgencyOptions();
   void loadAgencies(true).catch((err: unknown) => alive && errors.show(err));
-  load();
+  void refresh(true);
 
   return () => {
     alive = false;
     stopAgencies();
+    window.clearInterval(timer);
+    document.removeEventListener('visibilitychange', onVisible);
+    controller?.abort();
+    history?.close();
   };
 };
