@@ -14,6 +14,10 @@ import { createUserService } from '../core/services/user-service.js';
 import { createStorage } from '../core/storage/create-storage.js';
 import type { Storage } from '../core/storage/storage.port.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../workers/redis-launcher.js';
+import { startReportDeadlineJob, type ReportDeadlineJob } from '../workers/report-deadlines.js';
+import cron from 'node-cron';
+import { createAgentHealthService, type AgentHealthService } from '../core/services/agent-health.js';
+import { redisRunCoordinator, startSchedules } from '../workers/schedules.js';
 import { startWorkers, type WorkerRuntime } from '../workers/runtime.js';
 import type { ServerContext } from './context.js';
 import { createApp } from './http/app.js';
@@ -37,6 +41,10 @@ export interface VigilHandle {
   /** Set when this process created the first admin with a generated password (to print once). */
   generatedAdminPassword: string | null;
   workers: WorkerRuntime | null;
+  /** The report deadline schedule (where workers run); tests call runOnce() instead of waiting a minute. */
+  reportDeadlines: ReportDeadlineJob | null;
+  /** Agent silence checks (server roles); tests call check(now) instead of waiting for the schedule. */
+  agentHealth: AgentHealthService | null;
   close(): Promise<void>;
 }
 
@@ -97,9 +105,21 @@ export async function startVigil(config: Readonly<Config>, logger: Logger, opts:
       closers.push(() => workers!.close());
     }
 
+    let reportDeadlines: ReportDeadlineJob | null = null;
+    if (config.role !== 'server') {
+      reportDeadlines = startReportDeadlineJob({ config, redisUrl, storage, logger });
+      closers.push(() => reportDeadlines!.close());
+    }
+
+    // Statistics roll-ups (node-cron): in every role, since `npm run worker` processes do not start them; the Redis
+    // run coordinator lets one process run each tick.
+    const schedules = startSchedules({ storage, logger, redisUrl });
+    closers.push(() => schedules.stop());
+
     let url = '';
     let port = 0;
     let generatedAdminPassword: string | null = null;
+    let agentHealthHandle: AgentHealthService | null = null;
     if (config.role !== 'worker') {
       const redis = createRedis(redisUrl, logger);
       closers.push(async () => redis.disconnect());
@@ -122,6 +142,13 @@ export async function startVigil(config: Readonly<Config>, logger: Logger, opts:
       generatedAdminPassword = first.generatedPassword;
       // Set once Socket.io is attached below; routes only publish while serving requests, after that.
       let publishIncident: ServerContext['publishIncident'] = () => undefined;
+      const agentHealth = createAgentHealthService({
+        storage,
+        defaultSilenceMinutes: config.agentSilenceMinutes,
+        publish: (kind, incident) => publishIncident(kind, incident),
+        logger: logger.child({ component: 'agent-health' }),
+      });
+      agentHealthHandle = agentHealth;
       const ctx: ServerContext = {
         config,
         logger,
@@ -135,11 +162,23 @@ export async function startVigil(config: Readonly<Config>, logger: Logger, opts:
         ruleset,
         detectionSync,
         publishIncident: (kind, incident) => publishIncident(kind, incident),
+        agentHealth,
         webDir: opts.webDir === undefined ? defaultWebDir() : opts.webDir,
       };
       const httpServer = http.createServer(createApp(ctx));
       const realtime = attachConsoleSocket({ httpServer, redis, sessions: ctx.sessions, logger });
       publishIncident = realtime.publishIncident;
+      // Agent silence (node-cron, every minute): one server runs each tick, coordinated through Redis.
+      const healthTask = cron.schedule('* * * * *', () => agentHealth.check(), {
+        name: 'agent-health',
+        timezone: 'UTC',
+        noOverlap: true,
+        distributed: true,
+        runCoordinator: redisRunCoordinator(redis),
+      });
+      closers.push(async () => {
+        await healthTask.stop();
+      });
       const drain = makeDrainable(httpServer);
       await new Promise<void>((resolve, reject) => {
         httpServer.once('error', reject);
@@ -164,6 +203,8 @@ export async function startVigil(config: Readonly<Config>, logger: Logger, opts:
       ruleset,
       generatedAdminPassword,
       workers,
+      reportDeadlines,
+      agentHealth: agentHealthHandle,
       close: closeAll,
     };
   } catch (err) {

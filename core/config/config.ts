@@ -31,9 +31,31 @@ export const configSchema = z.object({
   INGEST_QUEUE_HIGH_WATER: positiveInt(2000),
   WORKER_CONCURRENCY: positiveInt(2),
   INCIDENT_SUPPRESSION_MINUTES: positiveInt(10),
+  /** Minutes without events or heartbeats before an agent counts as silent (per-agent override in the API). */
+  AGENT_SILENCE_MINUTES: positiveInt(15),
   SESSION_TTL_HOURS: positiveInt(12),
   COOKIE_SECURE: envBoolean.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Incident report deadlines: early warning and notification after awareness, final after the notification. */
+  REPORT_EARLY_WARNING_HOURS: positiveInt(24),
+  REPORT_NOTIFICATION_HOURS: positiveInt(72),
+  REPORT_FINAL_DAYS: positiveInt(30),
+  /** How long before a deadline it is flagged as due soon. */
+  REPORT_DUE_SOON_HOURS: positiveInt(4),
+  /** Extra recipients of deadline e-mails (the centre's mailbox), comma-separated. */
+  REPORT_NOTIFY_EMAILS: z
+    .string()
+    .transform((s) => s.split(',').map((v) => v.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'must be a comma-separated list of e-mail addresses')))
+    .optional(),
+  /** Deadline e-mails go out through this SMTP server when set (smtp:// or smtps://, credentials in the URL). */
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://')
+    .optional(),
+  SMTP_FROM: z.string().min(3).default('Vigil <vigil@localhost>'),
+  /** Largest evidence file accepted on a report. */
+  ATTACHMENT_MAX_BYTES: positiveInt(20 * 1024 * 1024),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;
@@ -51,9 +73,19 @@ export interface Config {
   ingest: { maxEvents: number; maxBytes: number; queueHighWater: number };
   workerConcurrency: number;
   suppressionMs: number;
+  agentSilenceMinutes: number;
   sessionTtlMs: number;
   cookieSecure: boolean;
   logLevel: RawConfig['LOG_LEVEL'];
+  reports: {
+    earlyWarningMs: number;
+    notificationMs: number;
+    finalMs: number;
+    dueSoonMs: number;
+    attachmentMaxBytes: number;
+    notifyEmails: string[];
+  };
+  smtp: { url: string | null; from: string };
 }
 
 export class ConfigError extends Error {
@@ -101,8 +133,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     }),
     workerConcurrency: c.WORKER_CONCURRENCY,
     suppressionMs: c.INCIDENT_SUPPRESSION_MINUTES * 60_000,
+    agentSilenceMinutes: c.AGENT_SILENCE_MINUTES,
     sessionTtlMs: c.SESSION_TTL_HOURS * 3_600_000,
     cookieSecure: c.COOKIE_SECURE,
     logLevel: c.LOG_LEVEL,
+    reports: Object.freeze({
+      earlyWarningMs: c.REPORT_EARLY_WARNING_HOURS * 3_600_000,
+      notificationMs: c.REPORT_NOTIFICATION_HOURS * 3_600_000,
+      finalMs: c.REPORT_FINAL_DAYS * 86_400_000,
+      dueSoonMs: c.REPORT_DUE_SOON_HOURS * 3_600_000,
+      attachmentMaxBytes: c.ATTACHMENT_MAX_BYTES,
+      notifyEmails: c.REPORT_NOTIFY_EMAILS ?? [],
+    }),
+    smtp: Object.freeze({ url: c.SMTP_URL ?? null, from: c.SMTP_FROM }),
   });
 }

@@ -54,6 +54,10 @@ export interface Entities {
   hosts: string[];
   users: string[];
   ips: string[];
+  /** File hashes (MD5, SHA-1, SHA-256), lower-case hex. Absent when there are none (older records never have them). */
+  hashes?: string[];
+  /** Domain names, lower-case. Absent when there are none. */
+  domains?: string[];
 }
 
 /** The fields of one triggering event kept with an alert so analysts can read them without the raw log. */
@@ -110,6 +114,20 @@ export interface Incident {
   lastSeen: string;
   createdAt: string;
   updatedAt: string;
+  /** ENISA RSIT incident type within `category` (e.g. `phishing` in `fraud`). Absent until someone sets it. */
+  type?: string;
+  /**
+   * The admin-defined status (a StatusDefinition key) the incident is in; `status` then holds its stage, so every
+   * filter, count and transition sees the stage. Absent while the incident is in a built-in status.
+   */
+  customStatus?: string;
+  /** Set once the incident was merged into another one (it is then `closed`). */
+  mergedInto?: string;
+  /**
+   * Counts the changes people made (PATCH, merge): the optimistic concurrency token. Alerts joining the incident
+   * do not move it. Absent means 0.
+   */
+  revision?: number;
 }
 
 export interface TimelineEntry {
@@ -118,5 +136,46 @@ export interface TimelineEntry {
   at: string;
   actor: string;
   action: string;
+  details: Record<string, unknown>;
+}
+
+/*
+ * Incident lifecycle (added with the lifecycle routes). Everything below is additive: records written before it
+ * existed read back unchanged, and the optional Incident/Entities fields are present only when set.
+ */
+
+/** Built-in statuses double as the stages admin-defined statuses map onto. */
+export const INCIDENT_STAGES = INCIDENT_STATUSES;
+export type IncidentStage = IncidentStatus;
+
+/** An admin-defined status, e.g. `{ key: 'awaiting_vendor', label: 'Awaiting vendor', stage: 'investigating' }`. */
+export interface StatusDefinition {
+  key: string;
+  label: string;
+  stage: IncidentStage;
+  createdBy: string;
+  createdAt: string;
+}
+
+export interface IncidentComment {
+  id: string;
+  incidentId: string;
+  author: string;
+  body: string;
+  at: string;
+  /** Set on a comment that came with an incident merged into this one: that incident's id. */
+  mergedFrom?: string;
+}
+
+/** One line of the audit log: who did what to which record, and when. */
+export interface AuditEntry {
+  id: string;
+  at: string;
+  actor: string;
+  /** Dotted verb, e.g. `incident.status_changed`, `incident.merged`, `status_definition.created`. */
+  action: string;
+  /** Kind of record the target id names: `incident`, `status_definition`. */
+  targetType: string;
+  target: string;
   details: Record<string, unknown>;
 }

@@ -13,14 +13,20 @@ import type {
   Agency,
   Agent,
   Alert,
+  AuditEntry,
   Entities,
   Incident,
+  IncidentComment,
   IncidentStatus,
   Role,
   Severity,
+  StatusDefinition,
   TimelineEntry,
   User,
 } from '../domain/types.js';
+import type { ReportAttachmentStore, ReportNotificationStore, ReportStore } from './reports.port.js';
+
+export type * from './reports.port.js';
 
 export interface AgencyStore {
   create(input: { name: string; code: string }): Promise<Agency>;
@@ -141,6 +147,145 @@ export interface IncidentStore {
   timeline(incidentId: string): Promise<TimelineEntry[]>;
   /** `NotFoundError` for an unknown incident. */
   addTimeline(entry: Omit<TimelineEntry, 'id'>): Promise<TimelineEntry>;
+
+  /*
+   * Lifecycle changes made by people. None of these checks the status transition table or roles (that is the
+   * incident service's job, core/services/incident-transitions.ts); they keep the records consistent, write the
+   * timeline and guard against lost updates.
+   */
+
+  /**
+   * Applies `patch` atomically against the incident as it is at write time and writes one timeline entry per field
+   * that actually changed (actions and details: shared/incident-changes.ts), all at `ctx.at` by `ctx.actor`. When
+   * something changed, `revision` goes up by one and `updatedAt` becomes `ctx.at` (never earlier than before).
+   * Nothing changed: nothing is written, `entries` is empty. Fields an alert join touches concurrently (counts,
+   * seen times, lists not in the patch) are never overwritten. `NotFoundError` for an unknown incident;
+   * `ConflictError` with `details.reason: 'stale'` when `ctx.expectedRevision` / `ctx.unmodifiedSince` no longer
+   * hold; `ValidationError` for an unparseable time.
+   */
+  update(id: string, patch: IncidentPatch, ctx: IncidentChangeContext): Promise<IncidentChangeResult>;
+  /**
+   * Merges `sourceId` into `targetId`: the source's alerts and comments move to the target (comments marked
+   * `mergedFrom`), the source's links are added to the target, the target's counts add up, its first/last seen
+   * widen, its entities, rule ids and techniques are unioned (capped as in joins) and its severity is the higher one;
+   * the source becomes `closed` with `mergedInto` and keeps its own timeline. Both revisions go up. Timeline: the
+   * source gets `merged_into` ({ into, from, to: 'closed' }), the target `merged_from` ({ source, alerts, events }).
+   * `ctx.expectedRevision` / `ctx.unmodifiedSince` apply to the source. `ValidationError` when the ids are equal;
+   * `NotFoundError` for either unknown; `ConflictError` when either is closed or already merged, or when they
+   * belong to different agencies. SQLite: one transaction. Mongo: see mongo/incident-lifecycle.ts.
+   */
+  merge(sourceId: string, targetId: string, ctx: IncidentChangeContext): Promise<IncidentMergeResult>;
+  /**
+   * Links two incidents as related (symmetric: each lists the other). Linking twice is a no-op (`created` false,
+   * no entries). Writes `linked` ({ other }) on both timelines. `ValidationError` for the same id twice,
+   * `NotFoundError` for an unknown incident. Links do not move `revision`.
+   */
+  link(aId: string, bId: string, ctx: Pick<IncidentChangeContext, 'actor' | 'at'>): Promise<IncidentLinkResult>;
+  /** Removes a link (either direction); `unlinked` ({ other }) on both timelines. `changed` false when there was none. */
+  unlink(aId: string, bId: string, ctx: Pick<IncidentChangeContext, 'actor' | 'at'>): Promise<IncidentLinkResult>;
+  /** Ids of the incidents linked to this one, sorted; [] for an unknown incident. */
+  links(id: string): Promise<string[]>;
+  /**
+   * What KPIs are computed from: the incidents created in the window (inclusive bounds on createdAt) of the given
+   * agencies, ordered by createdAt then id, each with its `status_changed` and `assigned` timeline entries, oldest
+   * first. An empty agencyIds matches nothing.
+   */
+  lifecycles(filter: LifecycleFilter): Promise<IncidentLifecycle[]>;
+}
+
+/** What people change on an incident. Omitted fields stay as they are. */
+export interface IncidentPatch {
+  /** The built-in status (stage) to move to. */
+  status?: IncidentStatus;
+  /** With `status`: the admin-defined status within that stage, or null/omitted for the built-in one. */
+  customStatus?: string | null;
+  assignee?: string | null;
+  severity?: Severity;
+  category?: string;
+  /** null removes it. */
+  type?: string | null;
+  /** Replaces the list (de-duplicated, capped at 100). */
+  techniques?: string[];
+  /** Replaces each list given (de-duplicated, capped at 100); lists not given are kept. */
+  entities?: Partial<Entities>;
+}
+
+export interface IncidentChangeContext {
+  /** Who makes the change: a username, or `system`. */
+  actor: string;
+  /** When (ISO-8601). */
+  at: string;
+  /** Refuse (stale `ConflictError`) unless the incident's revision is exactly this (0 for one never changed). */
+  expectedRevision?: number;
+  /** Refuse (stale `ConflictError`) when the incident's updatedAt is later than this (ISO-8601). */
+  unmodifiedSince?: string;
+}
+
+export interface IncidentChangeResult {
+  incident: Incident;
+  /** The timeline entries written, in order. */
+  entries: TimelineEntry[];
+}
+
+export interface IncidentMergeResult {
+  /** The merged incident, now `closed` with `mergedInto`. */
+  source: Incident;
+  target: Incident;
+  /** The source's `merged_into` entry, then the target's `merged_from` entry. */
+  entries: TimelineEntry[];
+  movedAlerts: number;
+  movedComments: number;
+}
+
+export interface IncidentLinkResult {
+  /** True when a link was added (link) or removed (unlink). */
+  changed: boolean;
+  entries: TimelineEntry[];
+}
+
+export interface LifecycleFilter {
+  /** Inclusive bounds on createdAt (ISO). */
+  createdFrom?: string;
+  createdTo?: string;
+  agencyIds?: string[];
+}
+
+export interface IncidentLifecycle {
+  incident: Pick<Incident, 'id' | 'agencyId' | 'severity' | 'status' | 'createdAt'>;
+  /** `status_changed` and `assigned` entries, oldest first (equal times in insertion order). */
+  entries: TimelineEntry[];
+}
+
+export interface CommentStore {
+  /** `NotFoundError` for an unknown incident. */
+  add(input: { incidentId: string; author: string; body: string; at: string }): Promise<IncidentComment>;
+  /** Oldest first (at, then insertion order), including comments that came with merged incidents; [] when none. */
+  list(incidentId: string): Promise<IncidentComment[]>;
+}
+
+export interface AuditFilter {
+  target?: string;
+  targetType?: string;
+  actor?: string;
+  action?: string;
+  /** Inclusive bounds on `at` (ISO). */
+  from?: string;
+  to?: string;
+}
+
+export interface AuditStore {
+  /** Appends one entry (the id is generated). */
+  record(entry: Omit<AuditEntry, 'id'>): Promise<AuditEntry>;
+  /** Newest first (at descending, equal times latest recorded first). limit defaults to 100, at most 1000. */
+  list(filter: AuditFilter, page?: { limit?: number }): Promise<AuditEntry[]>;
+}
+
+export interface StatusDefinitionStore {
+  /** Stores it as given; `ConflictError` for a key in use. */
+  create(definition: StatusDefinition): Promise<StatusDefinition>;
+  get(key: string): Promise<StatusDefinition | null>;
+  /** Ordered by key. */
+  list(): Promise<StatusDefinition[]>;
 }
 
 /** An analyst exception as stored: see core/detection/filters/exceptions.ts for how it matches. */
@@ -182,6 +327,105 @@ export interface RuleSettingStore {
   list(): Promise<RuleSetting[]>;
 }
 
+/*
+ * Statistics roll-ups: what leadership statistics are read from (core/services/stats.ts), kept current by a node-cron
+ * job (workers/schedules.ts). What counts, on which day, and the grains (day, month, year) are defined once in
+ * shared/stats-rules.ts. Readers never scan incidents: a query over whole years reads the year grain, so it costs
+ * the same with a thousand incidents or ten million.
+ */
+
+/** Which roll-ups to read. Months are `YYYY-MM`, inclusive. An empty agencyIds matches nothing. */
+export interface StatsScope {
+  fromMonth: string;
+  toMonth: string;
+  agencyIds?: string[];
+}
+
+/** A scope narrowed further by category and severity (only the counters have those dimensions). */
+export interface StatsRange extends StatsScope {
+  categories?: string[];
+  severities?: Severity[];
+}
+
+/** Counted incidents in a range. Keys with no incidents are absent. */
+export interface StatsBreakdown {
+  total: number;
+  /** `YYYY-MM` → count. */
+  byMonth: Record<string, number>;
+  bySeverity: Record<string, number>;
+  byCategory: Record<string, number>;
+  byAgency: Record<string, number>;
+}
+
+export interface StatsRollupResult {
+  /** Days whose counters were recomputed. */
+  days: number;
+  /** Incidents looked at: changed since the watermark (refresh) or all of them (rebuild). */
+  incidents: number;
+  /** updatedAt of the latest change taken into account (never moves back); null while there are no incidents. */
+  watermark: string | null;
+}
+
+export interface StatsState {
+  watermark: string | null;
+  refreshedAt: string | null;
+  rebuiltAt: string | null;
+}
+
+/** One incident of a historical import, stored as given, with optional timeline entries (ids generated). */
+export interface HistoricalIncident {
+  incident: Incident;
+  timeline?: Omit<TimelineEntry, 'id' | 'incidentId'>[];
+}
+
+export interface StatsStore {
+  /**
+   * Brings the roll-ups up to date incrementally and idempotently from the incidents whose updatedAt is at or after
+   * (watermark − REFRESH_OVERLAP_MS): each one counts as it is now, and no longer where it counted before (firstSeen
+   * can move earlier; a false positive or a merge stops counting), at the day, month and year grains. Running it
+   * twice changes nothing. Without a watermark (never built) it builds everything: SQLite by catching up through
+   * every incident in batches (the event loop keeps turning), Mongo by a rebuild. SQLite applies each incident's exact
+   * difference in one transaction per batch (sqlite/stats.ts); Mongo recomputes the touched days on the server
+   * (mongo/stats.ts).
+   */
+  refresh(opts?: { now?: string }): Promise<StatsRollupResult>;
+  /** Recomputes every roll-up from scratch. SQLite: one transaction. Mongo: see mongo/stats.ts. */
+  rebuild(opts?: { now?: string }): Promise<StatsRollupResult>;
+  breakdown(range: StatsRange): Promise<StatsBreakdown>;
+  /** ATT&CK techniques of counted incidents, most frequent first (ties by technique), at most `limit`. */
+  techniques(scope: StatsScope & { limit: number }): Promise<{ technique: string; incidents: number }[]>;
+  /** Time-to-resolve histogram (shared/stats-rules.ts resolveBucket), by bucket ascending. */
+  resolveTimes(scope: StatsScope): Promise<{ bucket: number; incidents: number }[]>;
+  /** Years with at least one counted incident, ascending. */
+  years(scope?: { agencyIds?: string[] }): Promise<number[]>;
+  state(): Promise<StatsState>;
+  /**
+   * Bulk historical import (scripts/seed-history.ts): stores complete incident records as given (no alerts),
+   * skipping ids that exist, plus the timeline entries of those it stored. Roll-ups are not touched: refresh or rebuild afterwards. SQLite: one transaction per call.
+   */
+  importIncidents(records: readonly HistoricalIncident[]): Promise<{ inserted: number; skipped: number }>;
+}
+
+/** How an agent's silence is judged and whether it is silent now. Agents without a record use the default. */
+export interface AgentHealth {
+  agentId: string;
+  /** Minutes without any event or heartbeat before the agent counts as silent; null = the configured default. */
+  silenceMinutes: number | null;
+  /** When the agent was found silent (the time of its last event); null while it reports. */
+  silentSince: string | null;
+  /** The incident raised for the current silence, closed when the agent returns. */
+  incidentId: string | null;
+  updatedAt: string;
+}
+
+export interface AgentHealthStore {
+  get(agentId: string): Promise<AgentHealth | null>;
+  /** Sorted by agentId. */
+  list(): Promise<AgentHealth[]>;
+  /** Creates or updates the record; fields not given are kept (defaults: null). */
+  set(agentId: string, patch: Partial<Omit<AgentHealth, 'agentId' | 'updatedAt'>>, at: string): Promise<AgentHealth>;
+}
+
 export interface Storage {
   readonly kind: 'sqlite' | 'mongo';
   connect(): Promise<void>;
@@ -190,8 +434,17 @@ export interface Storage {
   ping(): Promise<boolean>;
   agencies: AgencyStore;
   agents: AgentStore;
+  agentHealth: AgentHealthStore;
   users: UserStore;
   incidents: IncidentStore;
   exceptions: ExceptionStore;
   ruleSettings: RuleSettingStore;
+  comments: CommentStore;
+  audit: AuditStore;
+  statusDefinitions: StatusDefinitionStore;
+  stats: StatsStore;
+  /** Incident reports and their versions, evidence metadata, deadline warnings (reports.port.ts). */
+  reports: ReportStore;
+  reportAttachments: ReportAttachmentStore;
+  reportNotifications: ReportNotificationStore;
 }

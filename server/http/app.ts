@@ -9,8 +9,12 @@ import { requestId } from './middleware/request-id.js';
 import { adminRoutes } from './routes/admin.js';
 import { authRoutes } from './routes/auth.js';
 import { eventRoutes } from './routes/events.js';
+import { incidentActionRoutes } from './routes/incident-actions.js';
 import { incidentRoutes } from './routes/incidents.js';
+import { reportRoutes, reportUploadRoutes } from './routes/reports.js';
+import { kpiRoutes } from './routes/kpis.js';
 import { ruleRoutes } from './routes/rules.js';
+import { statsRoutes } from './routes/stats.js';
 
 export function createApp(ctx: ServerContext): Express {
   const app = express();
@@ -27,6 +31,8 @@ export function createApp(ctx: ServerContext): Express {
   const api = express.Router();
   // Ingest reads its own raw body (JSON or NDJSON, its own size limit), so it is mounted before the JSON parser.
   api.use(eventRoutes(ctx));
+  // Evidence uploads are raw file bodies with their own size limit (ATTACHMENT_MAX_BYTES).
+  api.use(reportUploadRoutes(ctx));
   api.use(express.json({ limit: '1mb' }));
 
   api.get('/health', async (_req, res) => {
@@ -42,7 +48,11 @@ export function createApp(ctx: ServerContext): Express {
   api.use('/auth', authRoutes(ctx));
   api.use(adminRoutes(ctx));
   api.use(incidentRoutes(ctx));
+  api.use(reportRoutes(ctx));
+  api.use(incidentActionRoutes(ctx));
+  api.use(kpiRoutes(ctx));
   api.use(ruleRoutes(ctx));
+  api.use(statsRoutes(ctx));
   api.use(() => {
     throw new NotFoundError('route');
   });

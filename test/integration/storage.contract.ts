@@ -6,6 +6,10 @@ import assert from 'node:assert/strict';
 import { OPEN_STATUSES, type Incident, type IncidentStatus } from '../../core/domain/types.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../core/errors/app-error.js';
 import type { IncidentFilter, Storage } from '../../core/storage/storage.port.js';
+import { contentOf } from '../../core/domain/report.js';
+import { computeDeadlines, DEFAULT_DEADLINE_POLICY, nextDueAt } from '../../core/domain/report-deadlines.js';
+import type { NewReport, ReportFilter } from '../../core/storage/storage.port.js';
+import { countDeadlines } from '../../core/storage/shared/report-records.js';
 import {
   DAY,
   FIXTURE_INCIDENT_COUNT,
@@ -609,6 +613,25 @@ export function runStorageContract(
         });
       });
 
+      describe('agent health', function () {
+        it('creates, patches (keeping what is not given) and lists agent health by agent id', async function () {
+          const a = await s.agents.create({ agencyId, name: 'a', keyPrefix: 'pfx-health-a', keyHash: 'h' });
+          const b = await s.agents.create({ agencyId, name: 'b', keyPrefix: 'pfx-health-b', keyHash: 'h' });
+          assert.equal(await s.agentHealth.get(a.id), null);
+          const first = await s.agentHealth.set(a.id, { silenceMinutes: 30 }, '2025-01-06T08:00:00.000Z');
+          assert.deepEqual(first, { agentId: a.id, silenceMinutes: 30, silentSince: null, incidentId: null, updatedAt: '2025-01-06T08:00:00.000Z' });
+          const silent = await s.agentHealth.set(a.id, { silentSince: '2025-01-06T07:00:00.000Z', incidentId: 'inc-1' }, '2025-01-06T08:30:00.000Z');
+          assert.deepEqual(silent, { agentId: a.id, silenceMinutes: 30, silentSince: '2025-01-06T07:00:00.000Z', incidentId: 'inc-1', updatedAt: '2025-01-06T08:30:00.000Z' });
+          await s.agentHealth.set(b.id, { silenceMinutes: null }, '2025-01-06T09:00:00.000Z');
+          const back = await s.agentHealth.set(a.id, { silentSince: null, incidentId: null }, '2025-01-06T09:30:00.000Z');
+          assert.equal(back.silenceMinutes, 30);
+          assert.equal(back.silentSince, null);
+          assert.deepEqual(await s.agentHealth.get(a.id), back);
+          const list = await s.agentHealth.list();
+          assert.deepEqual(list.map((h) => h.agentId), [a.id, b.id].sort());
+        });
+      });
+
       describe('rule settings', function () {
         it('creates and replaces one setting per rule, listed by rule id', async function () {
           assert.deepEqual(await s.ruleSettings.list(), []);
@@ -680,6 +703,435 @@ export function runStorageContract(
             NotFoundError,
             /incident/,
           );
+        });
+      });
+
+      describe('incidents: lifecycle update', function () {
+        const open = async (over: Partial<Parameters<typeof alertInput>[0]> = {}) =>
+          (
+            await s.incidents.recordAlert(
+              alertInput({ agencyId, groupKey: `lc-${Math.random()}`, firstEventAt: iso(T0), now: iso(T0 + MINUTE), ...over }),
+            )
+          ).incident;
+        const at = (m: number) => iso(T0 + m * MINUTE);
+
+        it('applies a patch, writes one timeline entry per changed field and bumps revision and updatedAt', async function () {
+          const before = await open({ level: 'medium' });
+          assert.equal(before.revision, undefined, 'a fresh incident has no revision key');
+          const res = await s.incidents.update(
+            before.id,
+            {
+              status: 'triaged',
+              assignee: 'alice',
+              severity: 'critical',
+              category: 'fraud',
+              type: 'phishing',
+              techniques: ['T1566.002', 'T1566.002', 'T1204'],
+              entities: { hashes: ['aa', 'bb', 'aa'], domains: ['evil.example'], ips: ['10.9.9.9'] },
+            },
+            { actor: 'bob', at: '2025-01-06T10:10:00+02:00' },
+          );
+          const expected: Incident = {
+            ...before,
+            status: 'triaged',
+            assignee: 'alice',
+            severity: 'critical',
+            category: 'fraud',
+            type: 'phishing',
+            techniques: ['T1566.002', 'T1204'],
+            entities: { ...before.entities, ips: ['10.9.9.9'], hashes: ['aa', 'bb'], domains: ['evil.example'] },
+            revision: 1,
+            updatedAt: '2025-01-06T08:10:00.000Z',
+          };
+          assert.deepEqual(res.incident, expected);
+          assert.deepEqual(await s.incidents.get(before.id), expected);
+          assert.deepEqual(
+            res.entries.map((e) => [e.action, e.details]),
+            [
+              ['assigned', { from: null, to: 'alice' }],
+              ['status_changed', { from: 'new', to: 'triaged', fromStage: 'new', toStage: 'triaged' }],
+              ['severity_changed', { from: 'medium', to: 'critical' }],
+              ['category_changed', { from: 'malicious-code', to: 'fraud' }],
+              ['type_changed', { from: null, to: 'phishing' }],
+              ['techniques_changed', { from: ['T1059.001'], to: ['T1566.002', 'T1204'] }],
+              [
+                'entities_changed',
+                {
+                  from: { ips: ['10.0.0.1'], hashes: [], domains: [] },
+                  to: { ips: ['10.9.9.9'], hashes: ['aa', 'bb'], domains: ['evil.example'] },
+                },
+              ],
+            ],
+          );
+          for (const e of res.entries) {
+            assert.equal(e.actor, 'bob');
+            assert.equal(e.at, '2025-01-06T08:10:00.000Z');
+            assert.equal(e.incidentId, before.id);
+          }
+          const timeline = await s.incidents.timeline(before.id);
+          assert.deepEqual(timeline.slice(1), res.entries, 'the entries are in the timeline, in order');
+        });
+
+        it('writes nothing and keeps the revision when nothing changes', async function () {
+          const before = await open();
+          const res = await s.incidents.update(
+            before.id,
+            { status: 'new', assignee: null, severity: before.severity, techniques: [...before.techniques], entities: { hosts: before.entities.hosts } },
+            { actor: 'bob', at: at(5) },
+          );
+          assert.deepEqual(res, { incident: before, entries: [] });
+          assert.deepEqual(await s.incidents.get(before.id), before);
+          assert.equal((await s.incidents.timeline(before.id)).length, 1);
+        });
+
+        it('sets and clears an admin-defined status, keeping its stage in status', async function () {
+          const before = await open();
+          const a = await s.incidents.update(before.id, { status: 'investigating', customStatus: 'awaiting_vendor' }, { actor: 'bob', at: at(5) });
+          assert.equal(a.incident.status, 'investigating');
+          assert.equal(a.incident.customStatus, 'awaiting_vendor');
+          assert.deepEqual(a.entries[0]!.details, { from: 'new', to: 'awaiting_vendor', fromStage: 'new', toStage: 'investigating' });
+          const b = await s.incidents.update(before.id, { status: 'investigating' }, { actor: 'bob', at: at(6) });
+          assert.equal('customStatus' in b.incident, false);
+          assert.deepEqual(b.entries[0]!.details, {
+            from: 'awaiting_vendor',
+            to: 'investigating',
+            fromStage: 'investigating',
+            toStage: 'investigating',
+          });
+          assert.equal(b.incident.revision, 2);
+          const c = await s.incidents.update(before.id, { type: 'other' }, { actor: 'bob', at: at(7) });
+          assert.equal(c.incident.type, 'other');
+          const d = await s.incidents.update(before.id, { type: null }, { actor: 'bob', at: at(8) });
+          assert.equal('type' in d.incident, false);
+          assert.deepEqual(d.entries[0]!.details, { from: 'other', to: null });
+          assert.deepEqual(await s.incidents.get(before.id), d.incident);
+        });
+
+        it('refuses a stale revision or an if-unmodified-since in the past with a stale ConflictError, writing nothing', async function () {
+          const before = await open();
+          const first = await s.incidents.update(before.id, { assignee: 'alice' }, { actor: 'a', at: at(5), expectedRevision: 0 });
+          assert.equal(first.incident.revision, 1);
+          await assert.rejects(
+            s.incidents.update(before.id, { assignee: 'bob' }, { actor: 'b', at: at(6), expectedRevision: 0 }),
+            (err: unknown) => {
+              assert.ok(err instanceof ConflictError);
+              assert.equal((err.details as { reason: string }).reason, 'stale');
+              assert.equal((err.details as { revision: number }).revision, 1);
+              return true;
+            },
+          );
+          await rejectsWith(
+            s.incidents.update(before.id, { assignee: 'bob' }, { actor: 'b', at: at(6), unmodifiedSince: at(4) }),
+            ConflictError,
+          );
+          const ok = await s.incidents.update(
+            before.id,
+            { assignee: 'carol' },
+            { actor: 'c', at: at(7), expectedRevision: 1, unmodifiedSince: first.incident.updatedAt },
+          );
+          assert.equal(ok.incident.assignee, 'carol');
+          assert.equal(ok.incident.revision, 2);
+          assert.deepEqual(
+            (await s.incidents.timeline(before.id)).map((e) => e.actor),
+            ['system', 'a', 'c'],
+            'the refused changes left no trace',
+          );
+        });
+
+        it('lets exactly one of two concurrent changes at the same revision win', async function () {
+          const before = await open();
+          const results = await Promise.allSettled([
+            s.incidents.update(before.id, { status: 'triaged', assignee: 'alice' }, { actor: 'alice', at: at(5), expectedRevision: 0 }),
+            s.incidents.update(before.id, { status: 'investigating', assignee: 'bob' }, { actor: 'bob', at: at(5), expectedRevision: 0 }),
+          ]);
+          assert.deepEqual(results.map((r) => r.status).sort(), ['fulfilled', 'rejected']);
+          const winner = results.find((r) => r.status === 'fulfilled') as PromiseFulfilledResult<{ incident: Incident }>;
+          const after = await s.incidents.get(before.id);
+          assert.deepEqual(after, winner.value.incident);
+          assert.equal(after?.revision, 1);
+          assert.equal((await s.incidents.timeline(before.id)).length, 3, 'created + the winner\'s two entries');
+        });
+
+        it('rejects an unknown incident with NotFoundError and a bad time with ValidationError', async function () {
+          await rejectsWith(s.incidents.update('no-such-incident', { assignee: 'a' }, { actor: 'a', at: at(1) }), NotFoundError);
+          const before = await open();
+          await rejectsWith(s.incidents.update(before.id, { assignee: 'a' }, { actor: 'a', at: 'soon' }), ValidationError);
+        });
+
+        it('keeps people\'s changes when later alerts join, and never joins a closed or merged incident', async function () {
+          const before = await open({ groupKey: 'lc-join', level: 'medium' });
+          await s.incidents.update(
+            before.id,
+            { status: 'investigating', assignee: 'alice', severity: 'low', entities: { hashes: ['abc'] } },
+            { actor: 'alice', at: at(2) },
+          );
+          const joined = await s.incidents.recordAlert(
+            alertInput({
+              agencyId,
+              groupKey: 'lc-join',
+              level: 'high',
+              firstEventAt: iso(T0 + 3 * MINUTE),
+              entities: { hosts: ['host-z'], users: [], ips: [], hashes: ['def'] },
+            }),
+          );
+          assert.equal(joined.incident.id, before.id);
+          assert.equal(joined.incident.status, 'investigating');
+          assert.equal(joined.incident.assignee, 'alice');
+          assert.equal(joined.incident.severity, 'high', 'a higher alert level still raises severity');
+          assert.equal(joined.incident.revision, 1, 'alerts do not move the revision');
+          assert.deepEqual(joined.incident.entities.hashes, ['abc', 'def']);
+          assert.ok(joined.incident.entities.hosts.includes('host-z'));
+          assert.deepEqual(await s.incidents.get(before.id), joined.incident);
+
+          await s.incidents.update(before.id, { status: 'resolved' }, { actor: 'alice', at: at(4) });
+          await s.incidents.update(before.id, { status: 'closed' }, { actor: 'alice', at: at(5) });
+          const after = await s.incidents.recordAlert(
+            alertInput({ agencyId, groupKey: 'lc-join', firstEventAt: iso(T0 + 6 * MINUTE) }),
+          );
+          assert.equal(after.created, true);
+        });
+      });
+
+      describe('incidents: merge', function () {
+        it('moves alerts and comments, combines the target, closes the source with mergedInto, in one step', async function () {
+          const t = await s.incidents.recordAlert(
+            alertInput({
+              agencyId,
+              groupKey: 'm-target',
+              level: 'medium',
+              ruleId: 'r-a',
+              techniques: ['T1'],
+              entities: { hosts: ['h1'], users: ['u1'], ips: [] },
+              eventCount: 2,
+              firstEventAt: iso(T0 + 10 * MINUTE),
+              lastEventAt: iso(T0 + 20 * MINUTE),
+            }),
+          );
+          const src1 = await s.incidents.recordAlert(
+            alertInput({
+              agencyId,
+              groupKey: 'm-source',
+              level: 'high',
+              ruleId: 'r-b',
+              techniques: ['T2', 'T1'],
+              entities: { hosts: ['h2'], users: ['u1'], ips: ['1.2.3.4'], domains: ['x.example'] },
+              eventCount: 3,
+              firstEventAt: iso(T0),
+              lastEventAt: iso(T0 + 5 * MINUTE),
+            }),
+          );
+          const src2 = await s.incidents.recordAlert(
+            alertInput({ agencyId, groupKey: 'm-source', firstEventAt: iso(T0 + 6 * MINUTE), eventCount: 4 }),
+          );
+          assert.equal(src2.incident.id, src1.incident.id);
+          const sourceId = src1.incident.id;
+          const targetId = t.incident.id;
+          await s.incidents.update(sourceId, { status: 'investigating', assignee: 'alice' }, { actor: 'alice', at: iso(T0 + HOUR) });
+          const c1 = await s.comments.add({ incidentId: sourceId, author: 'alice', body: 'on the source', at: iso(T0 + HOUR) });
+          const c0 = await s.comments.add({ incidentId: targetId, author: 'bob', body: 'on the target', at: iso(T0 + 30 * MINUTE) });
+          const other = (await s.incidents.recordAlert(alertInput({ agencyId, groupKey: 'm-other' }))).incident;
+          await s.incidents.link(sourceId, other.id, { actor: 'alice', at: iso(T0 + HOUR) });
+
+          const res = await s.incidents.merge(sourceId, targetId, { actor: 'bob', at: iso(T0 + 2 * HOUR), expectedRevision: 1 });
+          assert.equal(res.movedAlerts, 2);
+          assert.equal(res.movedComments, 1);
+          const source = (await s.incidents.get(sourceId))!;
+          assert.deepEqual(res.source, source);
+          assert.equal(source.status, 'closed');
+          assert.equal(source.mergedInto, targetId);
+          assert.equal(source.assignee, 'alice');
+          assert.equal(source.revision, 2);
+          assert.equal(source.updatedAt, iso(T0 + 2 * HOUR));
+          const target = (await s.incidents.get(targetId))!;
+          assert.deepEqual(res.target, target);
+          assert.deepEqual(target, {
+            ...t.incident,
+            severity: 'high',
+            alertCount: 3,
+            eventCount: 9,
+            firstSeen: iso(T0),
+            lastSeen: iso(T0 + 20 * MINUTE),
+            entities: { hosts: ['h1', 'h2', 'host-a'], users: ['u1', 'alice'], ips: ['1.2.3.4', '10.0.0.1'], domains: ['x.example'] },
+            ruleIds: ['r-a', 'r-b', 'sigma-1'],
+            techniques: ['T1', 'T2', 'T1059.001'],
+            revision: 1,
+            updatedAt: iso(T0 + 2 * HOUR),
+          });
+          assert.deepEqual(
+            (await s.incidents.alerts(targetId)).map((a) => a.id).sort(),
+            [t.alert.id, src1.alert.id, src2.alert.id].sort(),
+          );
+          assert.ok((await s.incidents.alerts(targetId)).every((a) => a.incidentId === targetId));
+          assert.deepEqual(await s.incidents.alerts(sourceId), []);
+          assert.deepEqual(await s.comments.list(targetId), [c0, { ...c1, incidentId: targetId, mergedFrom: sourceId }]);
+          assert.deepEqual(await s.comments.list(sourceId), []);
+          assert.deepEqual(await s.incidents.links(targetId), [other.id], 'the source\'s links carry over');
+          assert.deepEqual((await s.incidents.links(other.id)).sort(), [sourceId, targetId].sort());
+          assert.deepEqual(
+            res.entries.map((e) => [e.incidentId, e.action, e.details]),
+            [
+              [sourceId, 'merged_into', { into: targetId, from: 'investigating', to: 'closed' }],
+              [targetId, 'merged_from', { source: sourceId, alerts: 2, events: 7 }],
+            ],
+          );
+          const sourceTimeline = await s.incidents.timeline(sourceId);
+          assert.deepEqual(
+            sourceTimeline.map((e) => e.action),
+            ['created', 'assigned', 'status_changed', 'linked', 'merged_into'],
+            'the source keeps its own timeline',
+          );
+          assert.equal((await s.incidents.timeline(targetId)).at(-1)?.action, 'merged_from');
+          // An alert of the source's group opens a new incident: the merged one is closed.
+          const late = await s.incidents.recordAlert(alertInput({ agencyId, groupKey: 'm-source', firstEventAt: iso(T0 + 7 * MINUTE) }));
+          assert.equal(late.created, true);
+        });
+
+        it('refuses self, unknown, cross-agency, already merged, closed and stale merges, changing nothing', async function () {
+          const mk = async (key: string, agency = agencyId) =>
+            (await s.incidents.recordAlert(alertInput({ agencyId: agency, groupKey: key }))).incident;
+          const a = await mk('r-a');
+          const b = await mk('r-b');
+          const foreign = await mk('r-f', otherAgencyId);
+          const ctx = { actor: 'x', at: iso(T0 + HOUR) };
+          await rejectsWith(s.incidents.merge(a.id, a.id, ctx), ValidationError);
+          await rejectsWith(s.incidents.merge(a.id, 'no-such-incident', ctx), NotFoundError);
+          await rejectsWith(s.incidents.merge('no-such-incident', a.id, ctx), NotFoundError);
+          await rejectsWith(s.incidents.merge(a.id, foreign.id, ctx), ConflictError, /agencies/);
+          await rejectsWith(s.incidents.merge(a.id, b.id, { ...ctx, expectedRevision: 3 }), ConflictError);
+          assert.deepEqual(await s.incidents.get(a.id), a);
+          assert.deepEqual(await s.incidents.get(b.id), b);
+          await s.incidents.merge(a.id, b.id, ctx);
+          await rejectsWith(s.incidents.merge(a.id, b.id, ctx), ConflictError, /already merged/);
+          const c = await mk('r-c');
+          await rejectsWith(s.incidents.merge(c.id, a.id, ctx), ConflictError, /merged into/);
+          await s.incidents.update(c.id, { status: 'resolved' }, ctx);
+          await s.incidents.update(c.id, { status: 'closed' }, ctx);
+          await rejectsWith(s.incidents.merge(b.id, c.id, ctx), ConflictError, /closed/);
+          await rejectsWith(s.incidents.merge(c.id, b.id, ctx), ConflictError, /closed/);
+        });
+      });
+
+      describe('incidents: links', function () {
+        it('links symmetrically and idempotently, with an entry on both timelines; unlinks either way', async function () {
+          const mk = async (key: string) => (await s.incidents.recordAlert(alertInput({ agencyId, groupKey: key }))).incident;
+          const [a, b, c] = [await mk('l-a'), await mk('l-b'), await mk('l-c')];
+          const ctx = { actor: 'alice', at: iso(T0 + HOUR) };
+          const first = await s.incidents.link(a.id, b.id, ctx);
+          assert.equal(first.changed, true);
+          assert.deepEqual(
+            first.entries.map((e) => [e.incidentId, e.action, e.details, e.actor, e.at]),
+            [
+              [a.id, 'linked', { other: b.id }, 'alice', iso(T0 + HOUR)],
+              [b.id, 'linked', { other: a.id }, 'alice', iso(T0 + HOUR)],
+            ],
+          );
+          assert.deepEqual(await s.incidents.link(b.id, a.id, ctx), { changed: false, entries: [] });
+          await s.incidents.link(c.id, a.id, ctx);
+          assert.deepEqual(await s.incidents.links(a.id), [b.id, c.id].sort());
+          assert.deepEqual(await s.incidents.links(b.id), [a.id]);
+          assert.deepEqual(await s.incidents.links('no-such-incident'), []);
+          assert.deepEqual(await s.incidents.get(a.id), a, 'links do not change the incident record');
+          const removed = await s.incidents.unlink(b.id, a.id, ctx);
+          assert.equal(removed.changed, true);
+          assert.deepEqual(removed.entries.map((e) => e.action), ['unlinked', 'unlinked']);
+          assert.deepEqual(await s.incidents.unlink(b.id, a.id, ctx), { changed: false, entries: [] });
+          assert.deepEqual(await s.incidents.links(a.id), [c.id]);
+          assert.deepEqual(await s.incidents.links(b.id), []);
+          await rejectsWith(s.incidents.link(a.id, a.id, ctx), ValidationError);
+          await rejectsWith(s.incidents.link(a.id, 'no-such-incident', ctx), NotFoundError);
+        });
+      });
+
+      describe('incidents: lifecycles', function () {
+        it('returns incidents created in the window for the agencies, with status and assignment entries only', async function () {
+          const mk = async (key: string, createdMin: number, agency = agencyId) =>
+            (
+              await s.incidents.recordAlert(
+                alertInput({ agencyId: agency, groupKey: key, firstEventAt: iso(T0), now: iso(T0 + createdMin * MINUTE) }),
+              )
+            ).incident;
+          const a = await mk('k-a', 10);
+          const b = await mk('k-b', 20, otherAgencyId);
+          const c = await mk('k-c', 30);
+          await s.incidents.update(a.id, { assignee: 'alice', status: 'triaged', severity: 'high' }, { actor: 'alice', at: iso(T0 + 40 * MINUTE) });
+          await s.comments.add({ incidentId: a.id, author: 'alice', body: 'x', at: iso(T0 + 41 * MINUTE) });
+          await s.incidents.addTimeline({ incidentId: a.id, at: iso(T0 + 41 * MINUTE), actor: 'alice', action: 'commented', details: {} });
+          await s.incidents.update(a.id, { status: 'resolved' }, { actor: 'alice', at: iso(T0 + 50 * MINUTE) });
+          await s.incidents.update(b.id, { status: 'false_positive' }, { actor: 'bob', at: iso(T0 + 45 * MINUTE) });
+
+          const all = await s.incidents.lifecycles({});
+          assert.deepEqual(all.map((l) => l.incident.id), [a.id, b.id, c.id]);
+          assert.deepEqual(all[0]!.incident, { id: a.id, agencyId, severity: 'high', status: 'resolved', createdAt: iso(T0 + 10 * MINUTE) });
+          assert.deepEqual(all[0]!.entries.map((e) => e.action), ['assigned', 'status_changed', 'status_changed']);
+          assert.deepEqual(all[0]!.entries, (await s.incidents.timeline(a.id)).filter((e) => e.action === 'assigned' || e.action === 'status_changed'));
+          assert.deepEqual(all[2]!.entries, []);
+
+          const window = await s.incidents.lifecycles({ createdFrom: iso(T0 + 20 * MINUTE), createdTo: '2025-01-06T10:30:00+02:00' });
+          assert.deepEqual(window.map((l) => l.incident.id), [b.id, c.id], 'inclusive bounds, any ISO form');
+          assert.deepEqual((await s.incidents.lifecycles({ agencyIds: [otherAgencyId] })).map((l) => l.incident.id), [b.id]);
+          assert.deepEqual(await s.incidents.lifecycles({ agencyIds: [] }), []);
+          await rejectsWith(s.incidents.lifecycles({ createdFrom: 'later' }), ValidationError);
+        });
+      });
+
+      describe('comments', function () {
+        it('adds comments and lists them oldest first, equal times in insertion order', async function () {
+          const { incident } = await s.incidents.recordAlert(alertInput({ agencyId, groupKey: 'c' }));
+          const b = await s.comments.add({ incidentId: incident.id, author: 'bob', body: 'second', at: iso(T0 + 2 * MINUTE) });
+          const a = await s.comments.add({ incidentId: incident.id, author: 'alice', body: 'first', at: '2025-01-06T09:01:00+01:00' });
+          const c = await s.comments.add({ incidentId: incident.id, author: 'carol', body: 'third', at: iso(T0 + 2 * MINUTE) });
+          assert.deepEqual(sortedKeys(a), ['at', 'author', 'body', 'id', 'incidentId']);
+          assert.equal(a.at, iso(T0 + MINUTE));
+          assert.deepEqual(await s.comments.list(incident.id), [a, b, c]);
+          assert.deepEqual(await s.comments.list('no-such-incident'), []);
+          await rejectsWith(
+            s.comments.add({ incidentId: 'no-such-incident', author: 'x', body: 'y', at: iso(T0) }),
+            NotFoundError,
+            /incident/,
+          );
+        });
+      });
+
+      describe('audit log', function () {
+        it('records entries and lists them newest first, filtered and limited', async function () {
+          const rec = (m: number, over: Partial<{ actor: string; action: string; target: string; targetType: string }> = {}) =>
+            s.audit.record({
+              at: iso(T0 + m * MINUTE),
+              actor: over.actor ?? 'alice',
+              action: over.action ?? 'incident.status_changed',
+              targetType: over.targetType ?? 'incident',
+              target: over.target ?? 'inc-1',
+              details: { m, nested: { list: [1, 'x'] } },
+            });
+          const e1 = await rec(1);
+          const e3 = await rec(3, { actor: 'bob', target: 'inc-2' });
+          const e2a = await rec(2, { action: 'incident.assigned' });
+          const e2b = await rec(2, { targetType: 'status_definition', target: 'awaiting' });
+          assert.deepEqual(sortedKeys(e1), ['action', 'actor', 'at', 'details', 'id', 'target', 'targetType']);
+          assert.deepEqual(await s.audit.list({}), [e3, e2b, e2a, e1]);
+          assert.deepEqual(await s.audit.list({ target: 'inc-1' }), [e2a, e1]);
+          assert.deepEqual(await s.audit.list({ actor: 'bob' }), [e3]);
+          assert.deepEqual(await s.audit.list({ action: 'incident.assigned' }), [e2a]);
+          assert.deepEqual(await s.audit.list({ targetType: 'status_definition' }), [e2b]);
+          assert.deepEqual(await s.audit.list({ from: iso(T0 + 2 * MINUTE), to: '2025-01-06T10:02:00+02:00' }), [e2b, e2a]);
+          assert.deepEqual(await s.audit.list({}, { limit: 2 }), [e3, e2b]);
+          assert.deepEqual(await s.audit.list({}, { limit: 0 }), [e3]);
+          assert.deepEqual(await s.audit.list({ target: 'nothing' }), []);
+        });
+      });
+
+      describe('status definitions', function () {
+        it('creates, gets and lists admin-defined statuses by key; a key in use is a ConflictError', async function () {
+          const def = { key: 'awaiting_vendor', label: 'Awaiting vendor', stage: 'investigating' as const, createdBy: 'root', createdAt: iso(T0) };
+          assert.deepEqual(await s.statusDefinitions.list(), []);
+          assert.deepEqual(await s.statusDefinitions.create(def), def);
+          const other = { ...def, key: 'a_contained', label: 'Isolated', stage: 'contained' as const };
+          await s.statusDefinitions.create(other);
+          assert.deepEqual(await s.statusDefinitions.get('awaiting_vendor'), def);
+          assert.equal(await s.statusDefinitions.get('nope'), null);
+          assert.deepEqual(await s.statusDefinitions.list(), [other, def]);
+          await rejectsWith(s.statusDefinitions.create({ ...def, label: 'again' }), ConflictError, /awaiting_vendor/);
+          assert.deepEqual(await s.statusDefinitions.get('awaiting_vendor'), def);
         });
       });
     });
@@ -877,6 +1329,304 @@ export function runStorageContract(
           20,
         );
       });
+    });
+
+    reportStoresContract(make);
+  });
+}
+
+/*
+ * Reports (core/storage/reports.port.ts): reports with their versions, attachments and deadline notifications.
+ */
+
+const REPORT_T0 = Date.parse('2026-03-02T08:00:00.000Z');
+const rIso = (ms: number) => new Date(ms).toISOString();
+
+function newReportInput(agencyId: string, over: Partial<NewReport> = {}): NewReport {
+  const awarenessAt = over.awarenessAt ?? rIso(REPORT_T0);
+  const deadlines = over.deadlines ?? computeDeadlines(awarenessAt, {}, DEFAULT_DEADLINE_POLICY);
+  return {
+    agencyId,
+    reporter: 'mof-admin',
+    reporterId: 'user-1',
+    title: 'Phishing wave against payroll',
+    category: 'fraud',
+    type: 'phishing',
+    description: 'Mails with a fake payroll portal.',
+    awarenessAt,
+    occurredAt: null,
+    severity: 'medium',
+    tlp: 'AMBER',
+    impact: {
+      systemsAffected: 1,
+      usersAffected: 40,
+      serviceDowntimeMinutes: 0,
+      data: { confidentiality: true, integrity: false, availability: false },
+      crossBorder: false,
+      suspectedMalicious: true,
+    },
+    indicators: [{ type: 'domain', kind: 'domain', value: 'payro11.example', description: 'landing page' }],
+    actionsTaken: '',
+    incidentIds: [],
+    status: 'draft',
+    lastStage: null,
+    deadlines,
+    nextDueAt: nextDueAt(deadlines, over.status ?? 'draft'),
+    submittedAt: null,
+    acknowledgedAt: null,
+    acknowledgedBy: null,
+    closedAt: null,
+    closedBy: null,
+    createdAt: rIso(REPORT_T0 + MINUTE),
+    updatedAt: rIso(REPORT_T0 + MINUTE),
+    ...over,
+  };
+}
+
+const REPORT_KEYS = [
+  'acknowledgedAt', 'acknowledgedBy', 'actionsTaken', 'agencyId', 'awarenessAt', 'category', 'closedAt', 'closedBy',
+  'createdAt', 'deadlines', 'description', 'id', 'impact', 'incidentIds', 'indicators', 'lastStage', 'nextDueAt',
+  'occurredAt', 'reporter', 'reporterId', 'revision', 'severity', 'status', 'submittedAt', 'title', 'tlp', 'type',
+  'updatedAt', 'version',
+].sort();
+
+function reportStoresContract(make: () => Promise<Storage>): void {
+  describe('reports', function () {
+    let s: Storage;
+    let agencyId: string;
+    let otherAgencyId: string;
+
+    beforeEach(async function () {
+      s = await make();
+      await s.connect();
+      agencyId = (await s.agencies.create({ name: 'Ministry of Finance', code: 'MOF' })).id;
+      otherAgencyId = (await s.agencies.create({ name: 'Ministry of Health', code: 'MOH' })).id;
+    });
+    afterEach(async function () {
+      await s?.close();
+    });
+
+    it('creates a plain record with a generated id, revision and version 0, times normalised, and gets it back equal', async function () {
+      const input = newReportInput(agencyId, { awarenessAt: '2026-03-02T10:00:00+02:00', occurredAt: '2026-03-02T07:30:00.5Z' });
+      const r = await s.reports.create(input);
+      assert.deepEqual(sortedKeys(r), REPORT_KEYS);
+      assert.equal(typeof r.id, 'string');
+      assert.equal(r.revision, 0);
+      assert.equal(r.version, 0);
+      assert.equal(r.awarenessAt, '2026-03-02T08:00:00.000Z');
+      assert.equal(r.occurredAt, '2026-03-02T07:30:00.500Z');
+      assert.match(r.deadlines.notification.dueAt, ISO_RE);
+      assert.deepEqual(r.impact, input.impact);
+      assert.deepEqual(r.indicators, input.indicators);
+      assert.deepEqual(await s.reports.get(r.id), r);
+      assert.equal(await s.reports.get('no-such-report'), null);
+      // The stored record shares nothing with the caller's objects.
+      input.indicators.push({ type: 'ip', kind: 'ipv4', value: '1.1.1.1' });
+      input.impact.usersAffected = 9999;
+      assert.equal((await s.reports.get(r.id))!.indicators.length, 1);
+      assert.equal((await s.reports.get(r.id))!.impact.usersAffected, 40);
+    });
+
+    it('refuses a report for an unknown agency with NotFoundError, and an unparseable time with ValidationError', async function () {
+      await rejectsWith(s.reports.create(newReportInput('no-such-agency')), NotFoundError, /agency/);
+      await rejectsWith(
+        s.reports.create({ ...newReportInput(agencyId), awarenessAt: 'yesterday' }),
+        ValidationError,
+      );
+      assert.equal((await s.reports.list({})).total, 0);
+    });
+
+    it('lists by agency, status, due time and text; empty lists match nothing', async function () {
+      const a = await s.reports.create(newReportInput(agencyId, { title: 'Alpha 100% _done_' }));
+      const b = await s.reports.create(newReportInput(agencyId, { title: 'Beta', status: 'submitted', description: 'DDoS on the PORTAL' }));
+      const c = await s.reports.create(newReportInput(otherAgencyId, { title: 'Gamma', awarenessAt: rIso(REPORT_T0 + 10 * DAY) }));
+      const d = await s.reports.create(newReportInput(otherAgencyId, { title: 'Delta', status: 'closed', nextDueAt: null }));
+      const ids = async (f: ReportFilter) => (await s.reports.list(f)).items.map((r) => r.id).sort();
+      assert.deepEqual(await ids({ agencyIds: [agencyId] }), [a.id, b.id].sort());
+      assert.deepEqual(await ids({ status: ['submitted', 'closed'] }), [b.id, d.id].sort());
+      assert.deepEqual(await ids({ agencyIds: [] }), []);
+      assert.deepEqual(await ids({ status: [] }), []);
+      // dueBefore: strictly earlier unmet deadline; a report with nothing due never matches.
+      const aDue = a.nextDueAt!;
+      assert.equal(aDue, rIso(REPORT_T0 + 24 * HOUR));
+      assert.deepEqual(await ids({ dueBefore: aDue }), []);
+      assert.deepEqual(await ids({ dueBefore: rIso(REPORT_T0 + 24 * HOUR + 1) }), [a.id, b.id].sort());
+      assert.deepEqual(await ids({ dueBefore: rIso(REPORT_T0 + 365 * DAY) }), [a.id, b.id, c.id].sort());
+      // q: case-insensitive substring of title or description, % and _ taken literally.
+      assert.deepEqual(await ids({ q: 'ddos ON' }), [b.id]);
+      assert.deepEqual(await ids({ q: '100% _D' }), [a.id]);
+      assert.deepEqual(await ids({ q: '%' }), [a.id]);
+      assert.deepEqual(await ids({ q: '_' }), [a.id]);
+      assert.deepEqual(await ids({ q: 'gamma', agencyIds: [agencyId] }), []);
+      assert.equal((await s.reports.list({ agencyIds: [otherAgencyId] })).total, 2);
+    });
+
+    it('orders by due time (late first, nothing due last) or by last update, and pages with limit and offset', async function () {
+      const at = (n: number) => rIso(REPORT_T0 + n * MINUTE);
+      const mk = (title: string, nextDue: string | null, updated: string) =>
+        s.reports.create(newReportInput(agencyId, { title, nextDueAt: nextDue, updatedAt: updated, createdAt: updated }));
+      const late = await mk('late', rIso(REPORT_T0 + HOUR), at(1));
+      const later = await mk('later', rIso(REPORT_T0 + 2 * HOUR), at(5));
+      const none1 = await mk('none-old', null, at(2));
+      const none2 = await mk('none-new', null, at(9));
+      const tie = await mk('tie', rIso(REPORT_T0 + HOUR), at(3));
+      const due = await s.reports.list({}, { sort: 'due' });
+      assert.deepEqual(due.items.map((r) => r.title), ['tie', 'late', 'later', 'none-new', 'none-old']);
+      assert.equal(due.total, 5);
+      const updated = await s.reports.list({}, { sort: 'updated' });
+      assert.deepEqual(updated.items.map((r) => r.title), ['none-new', 'later', 'tie', 'none-old', 'late']);
+      assert.deepEqual((await s.reports.list({})).items.map((r) => r.id), updated.items.map((r) => r.id), "'updated' is the default");
+      const page = await s.reports.list({}, { sort: 'due', limit: 2, offset: 2 });
+      assert.deepEqual(page.items.map((r) => r.title), ['later', 'none-new']);
+      assert.equal(page.total, 5);
+      assert.deepEqual(void [late, later, none1, none2, tie], undefined);
+    });
+
+    it('updates atomically: revision + 1, updatedAt never backwards, stale revisions refused without a change', async function () {
+      const r = await s.reports.create(newReportInput(agencyId));
+      const at = rIso(REPORT_T0 + HOUR);
+      const res = await s.reports.update(r.id, { title: 'Renamed', severity: 'high', occurredAt: '2026-03-02T06:00:00+00:00' }, { at, expectedRevision: 0 });
+      assert.equal(res.version, null);
+      assert.equal(res.report.title, 'Renamed');
+      assert.equal(res.report.severity, 'high');
+      assert.equal(res.report.occurredAt, '2026-03-02T06:00:00.000Z');
+      assert.equal(res.report.revision, 1);
+      assert.equal(res.report.updatedAt, at);
+      assert.deepEqual(await s.reports.get(r.id), res.report);
+      const err = await s.reports.update(r.id, { title: 'Lost update' }, { at, expectedRevision: 0 }).catch((e: unknown) => e);
+      assert.ok(err instanceof ConflictError);
+      assert.equal((err.details as { reason: string }).reason, 'stale');
+      assert.equal((await s.reports.get(r.id))!.title, 'Renamed');
+      const earlier = await s.reports.update(r.id, { description: 'd2' }, { at: rIso(REPORT_T0) });
+      assert.equal(earlier.report.updatedAt, at, 'an earlier write time does not move updatedAt back');
+      assert.equal(earlier.report.revision, 2);
+      await rejectsWith(s.reports.update('no-such-report', { title: 'x' }, { at }), NotFoundError);
+      await rejectsWith(s.reports.update(r.id, { title: 'x' }, { at: 'not a time' }), ValidationError);
+      await rejectsWith(s.reports.update(r.id, { occurredAt: 'not a time' }, { at }), ValidationError);
+    });
+
+    it('replaces nested values whole and moves the report in the due order with nextDueAt', async function () {
+      const r = await s.reports.create(newReportInput(agencyId));
+      const other = await s.reports.create(newReportInput(agencyId, { title: 'other', nextDueAt: rIso(REPORT_T0 + 2 * DAY) }));
+      const submitted = rIso(REPORT_T0 + 2 * HOUR);
+      const deadlines = computeDeadlines(r.awarenessAt, { earlyWarning: submitted, notification: submitted }, DEFAULT_DEADLINE_POLICY);
+      const res = await s.reports.update(
+        r.id,
+        {
+          deadlines,
+          nextDueAt: nextDueAt(deadlines, 'submitted'),
+          indicators: [],
+          impact: { ...r.impact, data: { confidentiality: false, integrity: true, availability: true } },
+        },
+        { at: submitted },
+      );
+      assert.deepEqual(res.report.deadlines, deadlines);
+      assert.deepEqual(res.report.indicators, []);
+      assert.deepEqual(res.report.impact.data, { confidentiality: false, integrity: true, availability: true });
+      assert.equal(res.report.nextDueAt, deadlines.final.dueAt);
+      assert.deepEqual((await s.reports.list({}, { sort: 'due' })).items.map((x) => x.id), [other.id, r.id]);
+      assert.deepEqual((await s.reports.list({ dueBefore: rIso(REPORT_T0 + 3 * DAY) })).items.map((x) => x.id), [other.id]);
+    });
+
+    it('appends a version with the content after the patch, numbered from 1, kept in order', async function () {
+      const r = await s.reports.create(newReportInput(agencyId));
+      const at1 = rIso(REPORT_T0 + HOUR);
+      const one = await s.reports.update(r.id, { status: 'submitted', lastStage: 'early_warning', submittedAt: at1 }, { at: at1, version: { stage: 'early_warning', by: 'mof-admin' } });
+      assert.equal(one.report.version, 1);
+      assert.deepEqual(one.version, {
+        reportId: r.id,
+        version: 1,
+        stage: 'early_warning',
+        submittedAt: at1,
+        submittedBy: 'mof-admin',
+        content: contentOf(one.report),
+      });
+      await s.reports.update(r.id, { title: 'Edited after the early warning' }, { at: rIso(REPORT_T0 + 2 * HOUR) });
+      const at2 = rIso(REPORT_T0 + 3 * HOUR);
+      const two = await s.reports.update(r.id, { lastStage: 'notification' }, { at: at2, version: { stage: 'notification', by: 'mof-admin' }, expectedRevision: 2 });
+      assert.equal(two.report.version, 2);
+      assert.equal(two.version!.content.title, 'Edited after the early warning');
+      const versions = await s.reports.versions(r.id);
+      assert.deepEqual(versions.map((v) => [v.version, v.stage, v.content.title]), [
+        [1, 'early_warning', 'Phishing wave against payroll'],
+        [2, 'notification', 'Edited after the early warning'],
+      ]);
+      assert.deepEqual(await s.reports.getVersion(r.id, 1), one.version);
+      assert.equal(await s.reports.getVersion(r.id, 3), null);
+      assert.deepEqual(await s.reports.versions('no-such-report'), []);
+      await rejectsWith(s.reports.getVersion(r.id, 0), ValidationError);
+      // A stale write appends no version.
+      await rejectsWith(s.reports.update(r.id, {}, { at: at2, expectedRevision: 1, version: { stage: 'progress', by: 'x' } }), ConflictError);
+      assert.equal((await s.reports.versions(r.id)).length, 2);
+      assert.equal((await s.reports.get(r.id))!.version, 2);
+    });
+
+    it('counts deadlines met on time, late, missed and pending per agency', async function () {
+      const P = DEFAULT_DEADLINE_POLICY;
+      const now = rIso(REPORT_T0 + 100 * HOUR);
+      const mk = async (agency: string, awarenessMs: number, submitted: Partial<Record<'earlyWarning' | 'notification' | 'final', string>>) => {
+        const deadlines = computeDeadlines(rIso(awarenessMs), submitted, P);
+        return s.reports.create(newReportInput(agency, { awarenessAt: rIso(awarenessMs), deadlines, nextDueAt: nextDueAt(deadlines, 'submitted') }));
+      };
+      const records = [
+        await mk(agencyId, REPORT_T0, { earlyWarning: rIso(REPORT_T0 + HOUR), notification: rIso(REPORT_T0 + 80 * HOUR) }),
+        await mk(agencyId, REPORT_T0, {}),
+        await mk(agencyId, REPORT_T0 + 90 * HOUR, {}),
+        await mk(otherAgencyId, REPORT_T0, { earlyWarning: rIso(REPORT_T0 + 24 * HOUR) }),
+      ];
+      const stats = await s.reports.deadlineStats({ now });
+      assert.deepEqual(stats, countDeadlines(records, now));
+      const mof = stats.find((x) => x.agencyId === agencyId)!;
+      assert.equal(mof.reports, 3);
+      assert.deepEqual(mof.earlyWarning, { onTime: 1, late: 0, missed: 1, pending: 1 });
+      assert.deepEqual(mof.notification, { onTime: 0, late: 1, missed: 1, pending: 1 });
+      assert.deepEqual(mof.final, { onTime: 0, late: 0, missed: 0, pending: 3 });
+      const moh = stats.find((x) => x.agencyId === otherAgencyId)!;
+      assert.deepEqual(moh.earlyWarning, { onTime: 1, late: 0, missed: 0, pending: 0 }, 'exactly at the due time is on time');
+      assert.deepEqual(await s.reports.deadlineStats({ now, agencyIds: [otherAgencyId] }), [moh]);
+      assert.deepEqual(await s.reports.deadlineStats({ now, agencyIds: [] }), []);
+      const windowed = await s.reports.deadlineStats({ now, from: rIso(REPORT_T0 + HOUR), to: rIso(REPORT_T0 + 100 * HOUR) });
+      assert.deepEqual(windowed.map((x) => [x.agencyId, x.reports]), [[agencyId, 1]]);
+      assert.equal(stats.map((x) => x.agencyId).join(), [agencyId, otherAgencyId].sort().join(), 'ordered by agency id');
+    });
+
+    it('keeps attachment metadata per report', async function () {
+      const r = await s.reports.create(newReportInput(agencyId));
+      const other = await s.reports.create(newReportInput(agencyId));
+      const meta = { filename: 'mail.eml', contentType: 'message/rfc822', size: 1234, sha256: 'ab'.repeat(32), uploadedBy: 'mof-admin' };
+      const a1 = await s.reportAttachments.create({ ...meta, reportId: r.id, uploadedAt: '2026-03-02T10:00:00+01:00' });
+      const a2 = await s.reportAttachments.create({ ...meta, filename: 'second.txt', reportId: r.id, uploadedAt: rIso(REPORT_T0 + HOUR) });
+      assert.deepEqual(sortedKeys(a1), ['contentType', 'filename', 'id', 'reportId', 'sha256', 'size', 'uploadedAt', 'uploadedBy']);
+      assert.equal(a1.uploadedAt, rIso(REPORT_T0 + HOUR));
+      assert.deepEqual(await s.reportAttachments.get(r.id, a1.id), a1);
+      assert.equal(await s.reportAttachments.get(other.id, a1.id), null, 'only through its own report');
+      assert.deepEqual(await s.reportAttachments.list(r.id), [a1, a2], 'oldest first, equal times in insertion order');
+      assert.deepEqual(await s.reportAttachments.list(other.id), []);
+      await rejectsWith(s.reportAttachments.create({ ...meta, reportId: 'no-such-report', uploadedAt: rIso(REPORT_T0) }), NotFoundError);
+    });
+
+    it('records a deadline notification once per report, deadline, level and due time', async function () {
+      const r = await s.reports.create(newReportInput(agencyId));
+      const r2 = await s.reports.create(newReportInput(otherAgencyId));
+      const base = { reportId: r.id, agencyId, deadline: 'earlyWarning' as const, level: 'due_soon' as const, dueAt: r.deadlines.earlyWarning.dueAt };
+      const first = await s.reportNotifications.record({ ...base, createdAt: rIso(REPORT_T0 + HOUR) });
+      assert.equal(first.created, true);
+      assert.deepEqual(sortedKeys(first.notification), ['agencyId', 'createdAt', 'deadline', 'dueAt', 'id', 'level', 'reportId']);
+      const again = await s.reportNotifications.record({ ...base, createdAt: rIso(REPORT_T0 + 2 * HOUR) });
+      assert.deepEqual(again, { notification: first.notification, created: false });
+      const overdue = await s.reportNotifications.record({ ...base, level: 'overdue', createdAt: rIso(REPORT_T0 + 3 * HOUR) });
+      assert.equal(overdue.created, true);
+      const moved = await s.reportNotifications.record({ ...base, dueAt: rIso(REPORT_T0 + 5 * DAY), createdAt: rIso(REPORT_T0 + 3 * HOUR) });
+      assert.equal(moved.created, true, 'a new due time is a new warning');
+      const elsewhere = await s.reportNotifications.record({ ...base, reportId: r2.id, agencyId: otherAgencyId, createdAt: rIso(REPORT_T0 + 4 * HOUR) });
+      await rejectsWith(s.reportNotifications.record({ ...base, reportId: 'no-such-report', createdAt: rIso(REPORT_T0) }), NotFoundError);
+      const all = await s.reportNotifications.list({});
+      assert.deepEqual(all.map((n) => n.id), [elsewhere.notification.id, moved.notification.id, overdue.notification.id, first.notification.id]);
+      assert.deepEqual((await s.reportNotifications.list({ agencyIds: [agencyId] })).length, 3);
+      assert.deepEqual(await s.reportNotifications.list({ agencyIds: [] }), []);
+      assert.deepEqual((await s.reportNotifications.list({ reportId: r2.id })).map((n) => n.id), [elsewhere.notification.id]);
+      assert.deepEqual((await s.reportNotifications.list({ since: rIso(REPORT_T0 + 3 * HOUR) })).length, 3);
+      assert.deepEqual((await s.reportNotifications.list({}, { limit: 1 })).map((n) => n.id), [elsewhere.notification.id]);
     });
   });
 }

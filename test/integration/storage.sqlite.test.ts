@@ -4,7 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { createStorage } from '../../core/storage/create-storage.js';
+import { INCIDENT_COLUMNS, incidentValues, insertSql } from '../../core/storage/sqlite/incident-rows.js';
 import { createSqliteStorage } from '../../core/storage/sqlite/index.js';
+import { MIGRATIONS, migrate } from '../../core/storage/sqlite/migrations.js';
+import { sqliteConnectionOf } from '../../core/storage/sqlite/registry.js';
 import { setIncidentStatus, sqliteFileOf, sqlitePragma } from '../../core/storage/sqlite/test-support.js';
 import type { Storage } from '../../core/storage/storage.port.js';
 import { MINUTE, T0, alertInput, iso } from '../factories/incidents.js';
@@ -65,7 +68,15 @@ describe('sqlite storage specifics', function () {
     const db = new Database(file, { readonly: true });
     try {
       const rows = db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all();
-      assert.deepEqual(rows, [{ version: 1, name: 'initial schema' }]);
+      // Every migration once, in order (others append theirs after these two).
+      assert.deepEqual(
+        rows,
+        [...MIGRATIONS].sort((a, b) => a.version - b.version).map((m) => ({ version: m.version, name: m.name })),
+      );
+      assert.deepEqual(rows.slice(0, 2), [
+        { version: 1, name: 'initial schema' },
+        { version: 2, name: 'incident lifecycle' },
+      ]);
       const indexes = (
         db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'").all() as {
           name: string;
@@ -73,18 +84,25 @@ describe('sqlite storage specifics', function () {
       )
         .map((r) => r.name)
         .sort();
-      assert.deepEqual(indexes, [
+      const expectedIndexes = [
         'agencies_code',
         'agents_agency',
         'agents_key_prefix',
         'alerts_incident',
+        'audit_log_at',
+        'audit_log_target',
         'detection_exceptions_created',
+        'incident_comments_incident',
+        'incident_links_b',
         'incident_timeline_incident',
         'incidents_agency',
+        'incidents_created',
         'incidents_group',
         'incidents_last_seen',
         'users_username_key',
-      ]);
+      ];
+      // Indexes of later migrations may be there too.
+      for (const name of expectedIndexes) assert.ok(indexes.includes(name), `missing index ${name}`);
     } finally {
       db.close();
     }
@@ -149,6 +167,69 @@ describe('sqlite storage specifics', function () {
     const retried = await s.incidents.recordAlert(bad);
     assert.equal(retried.duplicate, false);
     assert.equal(retried.incident.eventCount, ok.incident.eventCount + 50);
+  });
+
+  it('upgrades a version-1 file: old incidents read back unchanged and take lifecycle changes', async function () {
+    const oldFile = path.join(tempDir(), 'v1.sqlite');
+    const agencyId = 'agency-1';
+    const incident = {
+      id: 'inc-old',
+      title: 'Old',
+      severity: 'high' as const,
+      category: 'malicious-code',
+      agencyId,
+      status: 'triaged' as const,
+      assignee: null,
+      groupKey: 'g-old',
+      ruleId: 'r',
+      ruleIds: ['r'],
+      host: 'h',
+      techniques: ['T1059'],
+      entities: { hosts: ['h'], users: ['u'], ips: [] },
+      alertCount: 1,
+      eventCount: 1,
+      firstSeen: iso(T0),
+      lastSeen: iso(T0),
+      createdAt: iso(T0),
+      updatedAt: iso(T0),
+    };
+    const raw = new Database(oldFile);
+    try {
+      migrate(raw, MIGRATIONS.filter((m) => m.version === 1));
+      raw.prepare(insertSql('incidents', INCIDENT_COLUMNS)).run(...incidentValues(incident));
+    } finally {
+      raw.close();
+    }
+    const upgraded = createSqliteStorage({ file: oldFile });
+    await upgraded.connect();
+    try {
+      assert.deepEqual(await upgraded.incidents.get('inc-old'), incident);
+      const res = await upgraded.incidents.update('inc-old', { status: 'investigating', entities: { hashes: ['ab'] } }, { actor: 'a', at: iso(T0 + MINUTE), expectedRevision: 0 });
+      assert.equal(res.incident.revision, 1);
+      assert.deepEqual(res.incident.entities, { hosts: ['h'], users: ['u'], ips: [], hashes: ['ab'] });
+    } finally {
+      await upgraded.close();
+    }
+  });
+
+  it('rolls a merge back whole when any step fails', async function () {
+    const agency = await s.agencies.create({ name: 'A', code: 'A' });
+    const target = await s.incidents.recordAlert(alertInput({ agencyId: agency.id, groupKey: 't' }));
+    const source = await s.incidents.recordAlert(alertInput({ agencyId: agency.id, groupKey: 's' }));
+    await s.comments.add({ incidentId: source.incident.id, author: 'a', body: 'c', at: iso(T0) });
+    // The last write of a merge closes the source: make it fail.
+    sqliteConnectionOf(s).db.exec(
+      `CREATE TEMP TRIGGER no_merge BEFORE UPDATE OF merged_into ON incidents BEGIN SELECT RAISE(ABORT, 'merge refused by test'); END`,
+    );
+    await assert.rejects(s.incidents.merge(source.incident.id, target.incident.id, { actor: 'a', at: iso(T0 + MINUTE) }), /refused by test/);
+    assert.deepEqual(await s.incidents.get(target.incident.id), target.incident);
+    assert.deepEqual(await s.incidents.get(source.incident.id), source.incident);
+    assert.deepEqual((await s.incidents.alerts(source.incident.id)).map((a) => a.id), [source.alert.id]);
+    assert.equal((await s.comments.list(source.incident.id)).length, 1);
+    assert.equal((await s.incidents.timeline(target.incident.id)).length, 1);
+    sqliteConnectionOf(s).db.exec('DROP TRIGGER no_merge');
+    const ok = await s.incidents.merge(source.incident.id, target.incident.id, { actor: 'a', at: iso(T0 + MINUTE) });
+    assert.equal(ok.target.alertCount, 2);
   });
 
   it('throws a clear error when used before connect', async function () {

@@ -15,6 +15,10 @@ import { exceptionsPage } from './pages/exceptions';
 import { incidentsPage } from './pages/incidents';
 import { leadershipRoute } from './pages/leadership-route';
 import { loginPage } from './pages/login';
+import { reportPage } from './pages/report';
+import { reportFormPage } from './pages/report-form';
+import { reportsPage } from './pages/reports';
+import { REPORT_FILER_ROLES, REPORT_READER_ROLES, REPORT_ROLES } from './pages/reports-api';
 import { forbiddenPage, notFoundPage, restrictedPage } from './pages/misc';
 import { rulesPage } from './pages/rules';
 import { Router, type Resolution } from './router';
@@ -48,6 +52,10 @@ const router = new Router({
     { pattern: '/rules', page: rulesPage, roles: DETECTION_ROLES },
     { pattern: '/exceptions', page: exceptionsPage, roles: DETECTION_ROLES },
     { pattern: '/leadership', page: leadershipRoute },
+    { pattern: '/reports', page: reportsPage, roles: REPORT_ROLES },
+    { pattern: '/reports/new', page: reportFormPage, roles: REPORT_FILER_ROLES },
+    { pattern: '/reports/:id/edit', page: reportFormPage, roles: REPORT_FILER_ROLES },
+    { pattern: '/reports/:id', page: reportPage, roles: REPORT_READER_ROLES },
     { pattern: '/admin/agencies', page: agenciesPage, adminOnly: true },
     { pattern: '/admin/agents', page: agentsPage, adminOnly: true },
     { pattern: '/admin/users', page: usersPage, adminOnly: true },

@@ -3,6 +3,8 @@
  * strings in `_id`; times are ISO strings; indexes mirror the SQLite schema (sqlite/migrations.ts).
  */
 import { Schema, type Connection, type Model } from 'mongoose';
+import { registerReportModels, type ReportModels } from './report-models.js';
+import { registerStatsModels, type StatsModels } from './stats-models.js';
 import type { AlertEvent, Entities, IncidentStatus, Role, Severity } from '../../domain/types.js';
 
 export interface AgencyDoc {
@@ -57,6 +59,11 @@ export interface IncidentDoc {
   lastSeen: string;
   createdAt: string;
   updatedAt: string;
+  /** Lifecycle fields (absent on older documents; null / 0 read as absent). */
+  type?: string | null;
+  customStatus?: string | null;
+  mergedInto?: string | null;
+  revision?: number;
 }
 
 export interface AlertDoc {
@@ -157,6 +164,9 @@ const incidentSchema = new Schema<IncidentDoc>(
       hosts: { type: [String], default: [] },
       users: { type: [String], default: [] },
       ips: { type: [String], default: [] },
+      // Optional kinds: no default, so documents without them stay without them.
+      hashes: { type: [String], default: undefined },
+      domains: { type: [String], default: undefined },
     },
     alertCount: { type: Number, required: true },
     eventCount: { type: Number, required: true },
@@ -164,12 +174,20 @@ const incidentSchema = new Schema<IncidentDoc>(
     lastSeen: str,
     createdAt: str,
     updatedAt: str,
+    type: { type: String, default: null },
+    customStatus: nullableStr,
+    mergedInto: nullableStr,
+    revision: { type: Number, default: 0 },
   },
   { ...options, collection: 'incidents' },
 );
+incidentSchema.index({ createdAt: 1, _id: 1 });
 incidentSchema.index({ groupKey: 1, status: 1, lastSeen: 1 });
 incidentSchema.index({ lastSeen: -1, _id: -1 });
 incidentSchema.index({ agencyId: 1, lastSeen: -1 });
+// Statistics roll-ups re-read the incidents of a day and those changed since a watermark (mongo/stats.ts).
+incidentSchema.index({ firstSeen: 1 });
+incidentSchema.index({ updatedAt: 1, _id: 1 });
 
 const alertSchema = new Schema<AlertDoc>(
   {
@@ -254,7 +272,102 @@ const ruleSettingSchema = new Schema<RuleSettingDoc>(
   { ...options, collection: 'rule_settings' },
 );
 
-export interface MongoModels {
+export interface CommentDoc {
+  _id: string;
+  incidentId: string;
+  author: string;
+  body: string;
+  at: string;
+  /** Insertion order among comments with the same `at` (an ObjectId hex string). */
+  seq: string;
+  mergedFrom: string | null;
+}
+
+/** One per linked pair: `_id` is `a|b` with a < b. */
+export interface LinkDoc {
+  _id: string;
+  a: string;
+  b: string;
+  createdBy: string;
+  createdAt: string;
+}
+
+export interface AuditDoc {
+  _id: string;
+  at: string;
+  /** Insertion order among entries with the same `at` (an ObjectId hex string). */
+  seq: string;
+  actor: string;
+  action: string;
+  targetType: string;
+  target: string;
+  details: Record<string, unknown>;
+}
+
+/** `_id` is the status key. */
+export interface StatusDefinitionDoc {
+  _id: string;
+  label: string;
+  stage: IncidentStatus;
+  createdBy: string;
+  createdAt: string;
+}
+
+const commentSchema = new Schema<CommentDoc>(
+  { _id: str, incidentId: str, author: str, body: str, at: str, seq: str, mergedFrom: nullableStr },
+  { ...options, collection: 'incident_comments' },
+);
+commentSchema.index({ incidentId: 1, at: 1, seq: 1 });
+
+const linkSchema = new Schema<LinkDoc>(
+  { _id: str, a: str, b: str, createdBy: str, createdAt: str },
+  { ...options, collection: 'incident_links' },
+);
+linkSchema.index({ a: 1 });
+linkSchema.index({ b: 1 });
+
+const auditSchema = new Schema<AuditDoc>(
+  {
+    _id: str,
+    at: str,
+    seq: str,
+    actor: str,
+    action: str,
+    targetType: str,
+    target: str,
+    details: { type: Schema.Types.Mixed, default: () => ({}) },
+  },
+  { ...options, collection: 'audit_log' },
+);
+auditSchema.index({ at: -1, seq: -1 });
+auditSchema.index({ target: 1, at: -1, seq: -1 });
+
+const statusDefinitionSchema = new Schema<StatusDefinitionDoc>(
+  { _id: str, label: str, stage: str, createdBy: str, createdAt: str },
+  { ...options, collection: 'status_definitions' },
+);
+
+/** Report models: report-models.ts. */
+export interface AgentHealthDoc {
+  _id: string;
+  silenceMinutes: number | null;
+  silentSince: string | null;
+  incidentId: string | null;
+  updatedAt: string;
+}
+
+const agentHealthSchema = new Schema<AgentHealthDoc>(
+  {
+    _id: str,
+    silenceMinutes: { type: Number, default: null },
+    silentSince: nullableStr,
+    incidentId: nullableStr,
+    updatedAt: str,
+  },
+  { ...options, collection: 'agent_health' },
+);
+
+export interface MongoModels extends ReportModels, StatsModels {
   Agency: Model<AgencyDoc>;
   Agent: Model<AgentDoc>;
   User: Model<UserDoc>;
@@ -263,10 +376,17 @@ export interface MongoModels {
   Timeline: Model<TimelineDoc>;
   Exception: Model<ExceptionDoc>;
   RuleSetting: Model<RuleSettingDoc>;
+  AgentHealth: Model<AgentHealthDoc>;
+  Comment: Model<CommentDoc>;
+  Link: Model<LinkDoc>;
+  Audit: Model<AuditDoc>;
+  StatusDefinition: Model<StatusDefinitionDoc>;
 }
 
 export function registerModels(conn: Connection): MongoModels {
   return {
+    ...registerReportModels(conn),
+    ...registerStatsModels(conn),
     Agency: conn.model<AgencyDoc>('Agency', agencySchema),
     Agent: conn.model<AgentDoc>('Agent', agentSchema),
     User: conn.model<UserDoc>('User', userSchema),
@@ -275,5 +395,10 @@ export function registerModels(conn: Connection): MongoModels {
     Timeline: conn.model<TimelineDoc>('IncidentTimeline', timelineSchema),
     Exception: conn.model<ExceptionDoc>('DetectionException', exceptionSchema),
     RuleSetting: conn.model<RuleSettingDoc>('RuleSetting', ruleSettingSchema),
+    AgentHealth: conn.model<AgentHealthDoc>('AgentHealth', agentHealthSchema),
+    Comment: conn.model<CommentDoc>('IncidentComment', commentSchema),
+    Link: conn.model<LinkDoc>('IncidentLink', linkSchema),
+    Audit: conn.model<AuditDoc>('AuditEntry', auditSchema),
+    StatusDefinition: conn.model<StatusDefinitionDoc>('StatusDefinition', statusDefinitionSchema),
   };
 }

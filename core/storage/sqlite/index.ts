@@ -1,10 +1,16 @@
 import type { Storage } from '../storage.port.js';
 import { createSqliteAgencyStore } from './agencies.js';
 import { createSqliteAgentStore } from './agents.js';
+import { createSqliteAgentHealthStore } from './agent-health.js';
+import { createSqliteAuditStore } from './audit.js';
+import { createSqliteCommentStore } from './comments.js';
 import { createSqliteExceptionStore, createSqliteRuleSettingStore } from './detection-settings.js';
 import { SqliteConnection } from './connection.js';
 import { createSqliteIncidentStore } from './incidents.js';
 import { registerSqliteConnection } from './registry.js';
+import { createSqliteReportAttachmentStore, createSqliteReportNotificationStore, createSqliteReportStore } from './reports.js';
+import { createSqliteStatusDefinitionStore } from './status-definitions.js';
+import { createSqliteStatsStore } from './stats.js';
 import { createSqliteUserStore } from './users.js';
 
 export interface SqliteStorageOptions {
@@ -36,10 +42,18 @@ export function createSqliteStorage(opts: SqliteStorageOptions): Storage {
     },
     agencies: createSqliteAgencyStore(conn),
     agents: createSqliteAgentStore(conn),
+    agentHealth: createSqliteAgentHealthStore(conn),
     users: createSqliteUserStore(conn),
     incidents: createSqliteIncidentStore(conn),
     exceptions: createSqliteExceptionStore(conn),
     ruleSettings: createSqliteRuleSettingStore(conn),
+    comments: createSqliteCommentStore(conn),
+    audit: createSqliteAuditStore(conn),
+    statusDefinitions: createSqliteStatusDefinitionStore(conn),
+    stats: createSqliteStatsStore(conn),
+    reports: createSqliteReportStore(conn),
+    reportAttachments: createSqliteReportAttachmentStore(conn),
+    reportNotifications: createSqliteReportNotificationStore(conn),
   };
   registerSqliteConnection(storage, conn);
   return storage;

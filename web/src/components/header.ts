@@ -6,6 +6,7 @@ import { session } from '../session';
 import { DETECTION_ROLES, type Role, type SessionUser } from '../types';
 import { LEADERSHIP_ROLES } from '../pages/leadership-route';
 import { roleBadge } from './badges';
+import { REPORT_ROLES } from '../pages/reports-api';
 import { icon, type IconName } from './icons';
 
 interface NavItem {
@@ -39,6 +40,7 @@ function navItems(): NavItem[] {
       roles: DETECTION_ROLES,
       matches: (p) => p.startsWith('/exceptions'),
     },
+    { href: '/reports', label: t('nav.reports'), icon: 'clock', adminOnly: false, roles: REPORT_ROLES, matches: (p) => p.startsWith('/reports') },
     { href: '/leadership', label: t('nav.leadership'), icon: 'barChart', adminOnly: false, roles: LEADERSHIP_ROLES, matches: (p) => p.startsWith('/leadership') },
     { href: '/admin/agencies', label: t('nav.agencies'), icon: 'building', adminOnly: true, matches: (p) => p.startsWith('/admin/agencies') },
     { href: '/admin/agents', label: t('nav.agents'), icon: 'cpu', adminOnly: true, matches: (p) => p.startsWith('/admin/agents') },

@@ -63,6 +63,8 @@ function withElement(template: string, name: string, el: Node): Child[] {
   return at < 0 ? [template, ' ', el] : [template.slice(0, at), el, template.slice(at + name.length + 2)];
 }
 
+const isCurrentYear = (year: number) => year === new Date().getUTCFullYear();
+
 export function categoryLabel(slug: string): string {
   const key = `leadership.category.${slug}`;
   return hasKey(key) ? t(key) : humanize(slug);
@@ -208,7 +210,7 @@ export function leadershipPage({ outlet, query }: RouteContext): () => void {
       'div',
       { class: 'kpis' },
       kpi(
-        t('leadership.kpi.total', { year: String(s.year) }),
+        t(isCurrentYear(s.year) ? 'leadership.kpi.totalSoFar' : 'leadership.kpi.total', { year: String(s.year) }),
         formatNumber(s.totals.incidents),
         s.totals.changePct === null
           ? t('leadership.kpi.noPrevious', { year: String(s.previousYear) })
@@ -249,7 +251,8 @@ export function leadershipPage({ outlet, query }: RouteContext): () => void {
         datasets: [
           {
             label: String(s.year),
-            data: s.monthly.thisYear,
+            // Months still to come in the current year are gaps, not zeros.
+            data: s.monthly.thisYear.map((n, i) => (isCurrentYear(s.year) && i > new Date().getUTCMonth() ? null : n)),
             borderColor: accent,
             backgroundColor: withAlpha(accent, 0.16),
             fill: 'origin',
@@ -273,7 +276,7 @@ export function leadershipPage({ outlet, query }: RouteContext): () => void {
       options: {
         interaction: { mode: 'index', intersect: false },
         scales: { y: { beginAtZero: true, ticks: countTicks }, x: { grid: { display: false } } },
-        plugins: { legend: { position: 'top', align: 'end' } },
+        plugins: { legend: { position: 'top', align: 'end', labels: { usePointStyle: true, pointStyle: 'line' } } },
       },
     };
     const chart = chartBox({
@@ -286,7 +289,8 @@ export function leadershipPage({ outlet, query }: RouteContext): () => void {
     return panel(t('leadership.monthly.title'), 'lead-monthly', chart.el);
   }
 
-  function barChart(title: string, id: string, items: { label: string; count: number }[], color: string, className: string): HTMLElement {
+  /** Horizontal bars; `full` (a long name behind a short label) shows in the tooltip and the accessible name. */
+  function barChart(title: string, id: string, items: { label: string; count: number; full?: string }[], color: string, className: string): HTMLElement {
     const config: ChartConfiguration<'bar'> = {
       type: 'bar',
       data: {
@@ -296,10 +300,14 @@ export function leadershipPage({ outlet, query }: RouteContext): () => void {
       options: {
         indexAxis: 'y',
         scales: { x: { beginAtZero: true, ticks: countTicks }, y: { grid: { display: false }, ticks: { autoSkip: false } } },
-        plugins: { legend: { display: false } },
+        plugins: {
+          legend: { display: false },
+          tooltip: { callbacks: { title: (ctx) => (ctx[0] ? items[ctx[0].dataIndex]?.full ?? items[ctx[0].dataIndex]?.label ?? '' : '') } },
+        },
       },
     };
-    const chart = chartBox({ label: t('leadership.chart.aria', { title, details: describe(items) }), className, testId: id, config });
+    const spoken = items.map((i) => ({ label: i.full ?? i.label, count: i.count }));
+    const chart = chartBox({ label: t('leadership.chart.aria', { title, details: describe(spoken) }), className, testId: id, config });
     charts.push(chart);
     return chart.el;
   }
@@ -410,7 +418,7 @@ export function leadershipPage({ outlet, query }: RouteContext): () => void {
               'tr',
               null,
               h('td', { class: 'mono' }, url ? h('a', { href: url, target: '_blank', rel: 'noopener noreferrer', 'data-external': '' }, x.technique) : x.technique),
-              h('td', null, x.name ?? ''),
+              h('td', { class: 'c-wrap' }, x.name ?? ''),
               h('td', { class: 'num strong' }, formatNumber(x.incidents)),
               h('td', { class: 'num muted' }, formatShare(x.sharePct)),
             );
@@ -425,7 +433,7 @@ export function leadershipPage({ outlet, query }: RouteContext): () => void {
     setHeader(s);
     const accent = themeColor('--accent', '#58a6ff');
     const categories = s.byCategory.filter((c) => c.incidents > 0).map((c) => ({ label: categoryLabel(c.category), count: c.incidents }));
-    const agencies = s.topAgencies.slice(0, TOP_AGENCIES_IN_CHART).map((a) => ({ label: a.code ?? a.name, count: a.incidents }));
+    const agencies = s.topAgencies.slice(0, TOP_AGENCIES_IN_CHART).map((a) => ({ label: a.code ?? a.name, full: a.name, count: a.incidents }));
     const updated = s.rollup.refreshedAt;
     replace(
       body,
