@@ -41,7 +41,7 @@ export interface VigilHandle {
   /** Set when this process created the first admin with a generated password (to print once). */
   generatedAdminPassword: string | null;
   workers: WorkerRuntime | null;
-  /** The report deadline schedule (where workers run); tests call runOnce() instead of waiting a minute. */
+  /** The report deadline schedule; tests call runOnce() instead of waiting a minute. */
   reportDeadlines: ReportDeadlineJob | null;
   /** Agent silence checks (server roles); tests call check(now) instead of waiting for the schedule. */
   agentHealth: AgentHealthService | null;
@@ -105,11 +105,10 @@ export async function startVigil(config: Readonly<Config>, logger: Logger, opts:
       closers.push(() => workers!.close());
     }
 
-    let reportDeadlines: ReportDeadlineJob | null = null;
-    if (config.role !== 'server') {
-      reportDeadlines = startReportDeadlineJob({ config, redisUrl, storage, logger });
-      closers.push(() => reportDeadlines!.close());
-    }
+    // Report deadline checks (node-cron): in every role, since `npm run worker` processes do not start them. Any
+    // number of processes may run them: each warning is recorded once, and only its recorder sends it.
+    const reportDeadlines: ReportDeadlineJob = startReportDeadlineJob({ config, redisUrl, storage, logger });
+    closers.push(() => reportDeadlines.close());
 
     // Statistics roll-ups (node-cron): in every role, since `npm run worker` processes do not start them; the Redis
     // run coordinator lets one process run each tick.

@@ -358,7 +358,7 @@ describe('report deadlines in a running Vigil: node-cron job, console rooms, e-m
   it('schedules the check every minute with node-cron', function () {
     assert.equal(REPORT_DEADLINE_CRON, '* * * * *');
     assert.ok(validateCron(REPORT_DEADLINE_CRON));
-    assert.ok(vigil.reportDeadlines, 'started with the workers');
+    assert.ok(vigil.reportDeadlines, 'started in every role');
   });
 
   it('raises an overdue report once: live to the centre and its agency only, and by e-mail', async function () {
