@@ -22,9 +22,11 @@ if [ "${#packages[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
 fi
 
-# Install node modules when they are missing or older than the lock file.
+# Install node modules when they are missing or older than the lock file. `npm install` rather than `npm ci`:
+# the lock file holds only the platform packages the registry serves (no macOS builds of some native modules),
+# and `npm ci` refuses such a lock even though nothing it needs is missing; `npm install` keeps the locked versions.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
+  npm install --no-audit --no-fund
 fi
 
 exec npm "$cmd"
