@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { chromiumAvailable, launchChromium } from '../support/browser.js';
 import { ADMIN_PASSWORD, REPO_ROOT, useVigil } from '../support/harness.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.join(REPO_ROOT, 'test', 'artifacts');
 
 /** What an agent with nothing to send posts: its key, no body. */
@@ -21,11 +21,8 @@ describe('agents page: heartbeat status, silence threshold and history (real hea
   let page: Page;
 
   before(async function () {
-    if (!fs.existsSync(CHROMIUM)) this.skip();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    if (!chromiumAvailable()) this.skip();
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     // A controllable clock (running in real time) so the 30-second refresh can be observed without waiting for it.
     await page.clock.install();

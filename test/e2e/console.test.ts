@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { chromiumAvailable, launchChromium } from '../support/browser.js';
 import type { EmbeddedRedis } from '../../workers/redis-launcher.js';
 import { ADMIN_PASSWORD, REPO_ROOT, postEvents, provisionAgent, shadowCopyDeletion, startTestRedis, startTestVigil } from '../support/harness.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.join(REPO_ROOT, 'test', 'artifacts');
 
 describe('console end to end (real headless Chromium, real server, Redis, SQLite)', function () {
@@ -16,16 +16,13 @@ describe('console end to end (real headless Chromium, real server, Redis, SQLite
   let page: Page;
 
   before(async function () {
-    if (!fs.existsSync(CHROMIUM)) {
+    if (!chromiumAvailable()) {
       // CI installs it; a developer machine without it says so instead of failing obscurely.
       this.skip();
     }
     redis = await startTestRedis();
     vigil = await startTestVigil({ REDIS_URL: redis.url });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
     fs.mkdirSync(ARTIFACTS, { recursive: true });
   });

@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { chromiumAvailable, launchChromium } from '../support/browser.js';
 import { seedHistory } from '../../core/services/stats-history.js';
 import type { EmbeddedRedis } from '../../workers/redis-launcher.js';
 import { ADMIN_PASSWORD, ApiClient, REPO_ROOT, startTestRedis, startTestVigil, tempDir } from '../support/harness.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.join(REPO_ROOT, 'test', 'artifacts');
 const PASSWORD = 'leadership-pass-1';
 
@@ -28,7 +28,7 @@ describe('leadership statistics end to end (real headless Chromium, real server,
   let page: Page;
 
   before(async function () {
-    if (!fs.existsSync(CHROMIUM)) {
+    if (!chromiumAvailable()) {
       // CI installs it; a developer machine without it says so instead of failing obscurely.
       this.skip();
     }
@@ -39,10 +39,7 @@ describe('leadership statistics end to end (real headless Chromium, real server,
     await admin.login('admin', ADMIN_PASSWORD);
     const created = await admin.post('/api/v1/users', { username: 'director', password: PASSWORD, role: 'leadership' });
     assert.equal(created.status, 201, JSON.stringify(created.body));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
     // Reduced motion: charts draw at once, so the screenshot shows them complete.
     page = await browser.newPage({ viewport: { width: 1440, height: 900 }, reducedMotion: 'reduce', acceptDownloads: true });
     fs.mkdirSync(ARTIFACTS, { recursive: true });

@@ -7,11 +7,11 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { chromiumAvailable, launchChromium } from '../support/browser.js';
 import type { EmbeddedRedis } from '../../workers/redis-launcher.js';
 import { ApiClient, provisionAgent, REPO_ROOT, startTestRedis, startTestVigil, waitFor } from '../support/harness.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.join(REPO_ROOT, 'test', 'artifacts');
 const PASSWORD = 'report-e2e-password';
 const HOUR = 3_600_000;
@@ -57,7 +57,7 @@ describe('incident reports in the console (real headless Chromium, real server, 
   });
 
   before(async function () {
-    if (!fs.existsSync(CHROMIUM)) this.skip();
+    if (!chromiumAvailable()) this.skip();
     redis = await startTestRedis();
     vigil = await startTestVigil({ REDIS_URL: redis.url });
     const { admin, agencyId } = await provisionAgent(vigil.url, 'MOF');
@@ -71,10 +71,7 @@ describe('incident reports in the console (real headless Chromium, real server, 
     }
     mofApi = new ApiClient(vigil.url);
     await mofApi.login('mof-admin', PASSWORD);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
     filer = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
     analyst = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
     fs.mkdirSync(ARTIFACTS, { recursive: true });

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { chromiumAvailable, launchChromium } from '../support/browser.js';
 import type { EmbeddedRedis } from '../../workers/redis-launcher.js';
 import {
   ADMIN_PASSWORD,
@@ -16,7 +17,6 @@ import {
   type ApiClient,
 } from '../support/harness.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.join(REPO_ROOT, 'test', 'artifacts');
 
 const UPLOADED_ID = 'e2e0c0de-7f33-4c2a-8d8e-0e4f7f1c2b21';
@@ -74,7 +74,7 @@ describe('console: rules and exceptions (real headless Chromium, real server, Re
   const row = (ruleId: string) => page.locator(`[data-testid="rule-row"][data-rule-id="${ruleId}"]`);
 
   before(async function () {
-    if (!fs.existsSync(CHROMIUM)) this.skip();
+    if (!chromiumAvailable()) this.skip();
     // A private copy of the rules, since the test writes into it; plus one file the loader must reject.
     rulesDir = tempDir('rules');
     fs.cpSync(path.join(REPO_ROOT, 'rules'), rulesDir, { recursive: true });
@@ -82,10 +82,7 @@ describe('console: rules and exceptions (real headless Chromium, real server, Re
     redis = await startTestRedis();
     vigil = await startTestVigil({ REDIS_URL: redis.url, RULES_DIR: rulesDir });
     ({ admin, key, agencyId } = await provisionAgent(vigil.url));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     fs.mkdirSync(ARTIFACTS, { recursive: true });
 
