@@ -13,6 +13,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createEventNormalizer } from '../core/detection/mappings/index.js';
 import { loadYaraRules } from '../core/detection/yara/index.js';
+import { loadAbsenceRules } from '../core/detection/absence.js';
 import { checkCorrelationRules } from '../core/detection/correlation/check.js';
 import type { RuleLoadError } from '../core/detection/rule.js';
 import { loadRuleset, PLACEHOLDERS_FILE } from '../core/detection/ruleset.js';
@@ -29,8 +30,16 @@ const yaraChecker: RulesChecker = async (rulesDir, rel) => {
   return { errors: r.errors.map(relocate), warnings: r.warnings.map(relocate), checked: `${r.rules.length} YARA rules` };
 };
 
+/** Absence rules under `<rules>/absence`, resolved against the detection rules they expect. */
+const absenceChecker: RulesChecker = async (rulesDir, rel) => {
+  const detection = await loadRuleset(rulesDir);
+  const r = loadAbsenceRules(rulesDir, detection.rules);
+  const relocate = (e: { file: string; line: number | null; message: string }) => ({ ...e, file: rel(path.resolve(e.file)) });
+  return { errors: r.errors.map(relocate), checked: `${r.rules.length} absence rules` };
+};
+
 /** Checks run besides the Sigma / filter / mapping ones. */
-export const DEFAULT_CHECKERS: RulesChecker[] = [yaraChecker, checkCorrelationRules];
+export const DEFAULT_CHECKERS: RulesChecker[] = [yaraChecker, checkCorrelationRules, absenceChecker];
 
 export interface RulesCheckResult {
   errors: RuleLoadError[];

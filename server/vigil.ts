@@ -17,6 +17,7 @@ import { startEmbeddedRedis, type EmbeddedRedis } from '../workers/redis-launche
 import { startReportDeadlineJob, type ReportDeadlineJob } from '../workers/report-deadlines.js';
 import cron from 'node-cron';
 import { createAgentHealthService, type AgentHealthService } from '../core/services/agent-health.js';
+import { createAbsenceMonitor, type AbsenceMonitor } from '../core/services/absence-monitor.js';
 import { redisRunCoordinator, startSchedules } from '../workers/schedules.js';
 import { startWorkers, type WorkerRuntime } from '../workers/runtime.js';
 import type { ServerContext } from './context.js';
@@ -45,6 +46,8 @@ export interface VigilHandle {
   reportDeadlines: ReportDeadlineJob | null;
   /** Agent silence checks (server roles); tests call check(now) instead of waiting for the schedule. */
   agentHealth: AgentHealthService | null;
+  /** Absence-rule checks (server roles), like agentHealth. */
+  absence: AbsenceMonitor | null;
   close(): Promise<void>;
 }
 
@@ -119,6 +122,7 @@ export async function startVigil(config: Readonly<Config>, logger: Logger, opts:
     let port = 0;
     let generatedAdminPassword: string | null = null;
     let agentHealthHandle: AgentHealthService | null = null;
+    let absenceHandle: AbsenceMonitor | null = null;
     if (config.role !== 'worker') {
       const redis = createRedis(redisUrl, logger);
       closers.push(async () => redis.disconnect());
@@ -168,7 +172,18 @@ export async function startVigil(config: Readonly<Config>, logger: Logger, opts:
       const realtime = attachConsoleSocket({ httpServer, redis, sessions: ctx.sessions, logger });
       publishIncident = realtime.publishIncident;
       // Agent silence (node-cron, every minute): one server runs each tick, coordinated through Redis.
-      const healthTask = cron.schedule('* * * * *', () => agentHealth.check(), {
+      const absenceMonitor = createAbsenceMonitor({
+        redis,
+        storage,
+        rules: () => ruleset.absence(),
+        publish: (kind, incident) => publishIncident(kind, incident),
+        logger: logger.child({ component: 'absence' }),
+      });
+      absenceHandle = absenceMonitor;
+      const healthTask = cron.schedule('* * * * *', async () => {
+        await agentHealth.check();
+        await absenceMonitor.check();
+      }, {
         name: 'agent-health',
         timezone: 'UTC',
         noOverlap: true,
@@ -204,6 +219,7 @@ export async function startVigil(config: Readonly<Config>, logger: Logger, opts:
       workers,
       reportDeadlines,
       agentHealth: agentHealthHandle,
+      absence: absenceHandle,
       close: closeAll,
     };
   } catch (err) {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { extractEntities, techniquesFromTags } from '../core/detection/entities.js';
 import type { DetectionSettings, YaraInForce } from '../core/detection/live-ruleset.js';
 import type { EventNormalizer } from '../core/detection/mappings/index.js';
+import type { Arrival } from '../core/services/absence-monitor.js';
 import type { CompiledRule, MatchableEvent } from '../core/detection/rule.js';
 import { scanEvents } from '../core/detection/yara/index.js';
 import {
@@ -114,6 +115,8 @@ export function createBatchProcessor(deps: {
   settings?: () => DetectionSettings;
   /** Correlation rules over time windows kept in Redis, and the rules that only feed them. */
   correlation?: () => { engine: CorrelationEngine; silenced: ReadonlySet<string> } | null;
+  /** Absence rules: arrivals of their expected events are recorded; rules only they use raise nothing themselves. */
+  absence?: () => { expectedBy: ReadonlyMap<string, readonly string[]>; silenced: ReadonlySet<string>; record(a: Arrival[]): Promise<void> } | null;
   publish: PublishIncident;
   suppressionMs: number;
   logger: Logger;
@@ -135,6 +138,8 @@ export function createBatchProcessor(deps: {
     const settings = deps.settings?.();
 
     const correlation = deps.correlation?.() ?? null;
+    const absence = deps.absence?.() ?? null;
+    const arrivals: Arrival[] = [];
     const corrHits: CorrelationHit[] = [];
     const hitEvents = new Set<StoredEvent>();
     const normalizer = deps.normalizer?.();
@@ -148,11 +153,16 @@ export function createBatchProcessor(deps: {
         return;
       }
       hitEvents.add(event);
+      const expectedBy = absence?.expectedBy.get(rule.id);
+      if (expectedBy) {
+        const timeMs = Date.parse(event.time);
+        for (const ruleId of expectedBy) arrivals.push({ ruleId, agencyId: event.agencyId, host: event.host, timeMs });
+      }
       if (correlation) {
         corrHits.push({ ruleId: rule.id, event: { id: event.id, time: event.time, host: event.host, fields, agencyId: event.agencyId } });
-        // A rule that only feeds a correlation (Sigma `generate: false`) raises no alert of its own.
-        if (correlation.silenced.has(rule.id)) return;
       }
+      // A rule that only feeds correlations or absence rules (`generate: false`) raises no alert of its own.
+      if (correlation?.silenced.has(rule.id) || absence?.silenced.has(rule.id)) return;
       const parts = [rule.id, batch.agencyId, event.host ?? ''];
       for (const f of rule.groupBy) parts.push(groupValue(event.fields, f));
       const key = parts.join('|');
@@ -207,6 +217,9 @@ export function createBatchProcessor(deps: {
         lastEventAt: times[times.length - 1]!,
       };
     });
+
+    // Errors propagate here too: a retried batch records the same arrivals again, which changes nothing.
+    if (absence) await absence.record(arrivals);
 
     if (correlation && corrHits.length) {
       // Errors propagate: BullMQ retries the batch, and the engine ignores events it has already counted.

@@ -7,6 +7,8 @@ import { CONSOLE_NAMESPACE, roomsForIncident, type ConsoleServerEvents } from '.
 import { EVENTS_QUEUE, type EventBatchJob } from '../core/queues/events-queue.js';
 import { createRedis } from '../core/queues/redis.js';
 import { RULE_HITS_KEY } from '../core/services/detection-sync.js';
+import { recordArrivals, type Arrival } from '../core/services/absence-monitor.js';
+import type { AbsenceRule } from '../core/detection/absence.js';
 import { createCorrelationEngine, type CorrelationEngine, type CorrelationRule } from '../core/detection/correlation/index.js';
 import type { Storage } from '../core/storage/storage.port.js';
 import { createBatchProcessor, type BatchResult } from './pipeline.js';
@@ -32,6 +34,17 @@ export function startWorkers(deps: {
   // correlation rules are reloaded.
   const correlationRedis = createRedis(deps.redisUrl, log);
   let correlation: { rules: readonly CorrelationRule[]; engine: CorrelationEngine } | null = null;
+  let absenceView: { rules: readonly AbsenceRule[]; expectedBy: Map<string, string[]>; silenced: Set<string> } | null = null;
+  const currentAbsence = () => {
+    const rules = deps.ruleset.absence();
+    if (!rules.length) return null;
+    if (absenceView?.rules !== rules) {
+      const expectedBy = new Map<string, string[]>();
+      for (const a of rules) expectedBy.set(a.expectRuleId, [...(expectedBy.get(a.expectRuleId) ?? []), a.id]);
+      absenceView = { rules, expectedBy, silenced: new Set(rules.filter((a) => !a.generate).map((a) => a.expectRuleId)) };
+    }
+    return { ...absenceView, record: (arrivals: Arrival[]) => recordArrivals(correlationRedis, arrivals) };
+  };
   const currentCorrelation = () => {
     const rules = deps.ruleset.correlations();
     if (!rules.length) return null;
@@ -46,6 +59,7 @@ export function startWorkers(deps: {
     yara: () => deps.ruleset.yara(),
     settings: () => deps.ruleset.settings(),
     correlation: currentCorrelation,
+    absence: currentAbsence,
     publish: (kind, incident) => {
       emitter.to(roomsForIncident(incident)).emit(kind === 'new' ? 'incident:new' : 'incident:updated', incident);
     },

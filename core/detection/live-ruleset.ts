@@ -5,6 +5,7 @@ import type { CompiledRule, RuleLoadError } from './rule.js';
 import { RuleEngine, loadRuleset } from './ruleset.js';
 import { compileExceptions, type Exception, type ExceptionCheck } from './filters/exceptions.js';
 import { createEventNormalizer, type EventNormalizer } from './mappings/index.js';
+import { absenceAsRule, loadAbsenceRules, type AbsenceRule } from './absence.js';
 import {
   asCompiledRule,
   loadCorrelationRules,
@@ -58,6 +59,8 @@ export interface LiveRuleset {
   engine(): RuleEngine;
   /** Sigma correlation rules in force (the same array until the next reload). */
   correlations(): readonly CorrelationRule[];
+  /** Absence rules ("expected event did not arrive") in force. */
+  absence(): readonly AbsenceRule[];
   /** Detection rules that only feed correlations and must not alert on their own (Sigma `generate: false`). */
   silenced(): ReadonlySet<string>;
   /** Maps source-specific event shapes (rules/mappings) to Sigma field names and logsources before matching. */
@@ -90,6 +93,7 @@ export async function createLiveRuleset(opts: {
   let normalizer = createEventNormalizer(path.join(opts.dir, 'mappings'));
   let correlations: CorrelationRule[] = [];
   let silenced: ReadonlySet<string> = new Set();
+  let absence: AbsenceRule[] = [];
 
   async function reload() {
     const [loaded, yaraLoaded] = await Promise.all([
@@ -110,15 +114,17 @@ export async function createLiveRuleset(opts: {
     const yaraInForce = yara ? [...yara.rulesByName.values()] : [];
     const corr = await loadCorrelationRules(opts.dir, [...next, ...yaraInForce]);
     correlations = corr.rules;
-    silenced = silencedRuleIds(corr.rules);
-    const catalog = [...next, ...yaraInForce, ...corr.rules.map(asCompiledRule)];
+    const abs = loadAbsenceRules(opts.dir, next);
+    absence = abs.rules;
+    silenced = new Set([...silencedRuleIds(corr.rules), ...abs.rules.filter((a) => !a.generate).map((a) => a.expectRuleId)]);
+    const catalog = [...next, ...yaraInForce, ...corr.rules.map(asCompiledRule), ...abs.rules.map(absenceAsRule)];
     rules = next;
     byId = new Map(catalog.map((r) => [r.id, r]));
     engine = new RuleEngine(next);
     const nextNormalizer = createEventNormalizer(path.join(opts.dir, 'mappings'));
     // Mapping documents that fail are skipped by the normalizer itself; the good ones apply.
     normalizer = nextNormalizer;
-    errors = [...loaded.errors, ...yaraLoaded.errors, ...corr.errors, ...nextNormalizer.errors];
+    errors = [...loaded.errors, ...yaraLoaded.errors, ...corr.errors, ...abs.errors, ...nextNormalizer.errors];
     for (const w of loaded.warnings ?? []) opts.logger.warn({ file: w.file, line: w.line }, `rule warning: ${w.message}`);
     for (const e of errors) {
       opts.logger.warn({ file: e.file, line: e.line }, `rule rejected: ${e.message}`);
@@ -162,6 +168,7 @@ export async function createLiveRuleset(opts: {
   return {
     engine: () => engine,
     correlations: () => correlations,
+    absence: () => absence,
     silenced: () => silenced,
     normalizer: () => normalizer,
     settings: () => settings,

@@ -85,7 +85,7 @@ describe('rules:check', function () {
     const ok = run(['--dir', path.join(dir, 'rules')]);
     assert.equal(ok.status, 0, ok.stdout + ok.stderr);
     assert.match(ok.stdout, /other\.yml: warning: not read/);
-    assert.match(ok.stdout.trim().split('\n').pop()!, /^rules-check: .* OK: 1 Sigma rules, 0 filters, 0 field mappings, 0 placeholders, 0 YARA rules, 0 correlation rules \(1 warning\(s\)\)$/);
+    assert.match(ok.stdout.trim().split('\n').pop()!, /^rules-check: .* OK: 1 Sigma rules, 0 filters, 0 field mappings, 0 placeholders, 0 YARA rules, 0 correlation rules, 0 absence rules \(1 warning\(s\)\)$/);
     assert.equal(run(['--dir', path.join(dir, 'rules'), '--strict']).status, 1);
 
     write(dir, 'rules/sigma/bad.yml', 'title: x\nlogsource: {}\ndetection:\n    condition: sel\n');
