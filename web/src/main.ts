@@ -5,7 +5,7 @@ import { startAgeTicker } from './components/age';
 import { createHeader } from './components/header';
 import { errorState, loadingState } from './components/states';
 import { h, replace } from './dom';
-import { t } from './i18n';
+import { onLanguageChange, t } from './i18n';
 import { connectLive, disconnectLive } from './live';
 import { agenciesPage } from './pages/admin-agencies';
 import { agentsPage } from './pages/admin-agents';
@@ -113,7 +113,14 @@ async function boot(): Promise<void> {
     session.set(null);
   }
   router.start();
+  routerStarted = true;
 }
+
+let routerStarted = false;
+// A change of language re-renders the current page in place: no reload, same URL, focus left on the switcher.
+onLanguageChange(() => {
+  if (routerStarted) router.refresh();
+});
 
 startAgeTicker();
 void boot();

@@ -1,6 +1,6 @@
 import { api } from '../api';
 import { h, replace } from '../dom';
-import { t } from '../i18n';
+import { LANGUAGES, language, onLanguageChange, setLanguage, t } from '../i18n';
 import { onLiveStatus, type LiveStatus } from '../live';
 import { session } from '../session';
 import { DETECTION_ROLES, type Role, type SessionUser } from '../types';
@@ -56,12 +56,50 @@ function liveIndicator(): HTMLElement {
     h('span', { class: 'live__dot', 'aria-hidden': 'true' }),
     text,
   );
+  let current: LiveStatus | null = null;
+  const render = (): void => {
+    if (!current) return;
+    text.textContent = current === 'live' ? t('live.live') : t('live.reconnecting');
+    el.title = current === 'live' ? t('live.liveTitle') : t('live.reconnectingTitle');
+  };
   onLiveStatus((status: LiveStatus) => {
+    current = status;
     el.dataset.state = status;
-    text.textContent = status === 'live' ? t('live.live') : t('live.reconnecting');
-    el.title = status === 'live' ? t('live.liveTitle') : t('live.reconnectingTitle');
+    render();
   });
+  onLanguageChange(render);
   return el;
+}
+
+/**
+ * EN / VI: a group of two toggle buttons (Tab reaches them, Enter/Space activates, arrow keys move between them).
+ * The buttons stay in place across a change of language so focus is not lost.
+ */
+function languageSwitcher(): HTMLElement {
+  const buttons = LANGUAGES.map((lang) => {
+    const b = h(
+      'button',
+      { type: 'button', class: 'lang__btn', lang: lang.code, 'data-lang': lang.code, title: lang.name, 'aria-label': lang.name },
+      lang.label,
+    );
+    b.addEventListener('click', () => setLanguage(lang.code, { remember: true }));
+    return b;
+  });
+  const group = h('div', { class: 'lang', role: 'group', 'data-testid': 'language-switcher' }, buttons);
+  group.addEventListener('keydown', (ev) => {
+    if (ev.key !== 'ArrowLeft' && ev.key !== 'ArrowRight') return;
+    const i = buttons.indexOf(document.activeElement as HTMLButtonElement);
+    if (i < 0) return;
+    ev.preventDefault();
+    buttons[(i + (ev.key === 'ArrowRight' ? 1 : buttons.length - 1)) % buttons.length]!.focus();
+  });
+  const render = (): void => {
+    group.setAttribute('aria-label', t('header.language'));
+    for (const b of buttons) b.setAttribute('aria-pressed', String(b.dataset.lang === language()));
+  };
+  render();
+  onLanguageChange(render);
+  return group;
 }
 
 /** The top bar: product, navigation (admin items for admins only), health, live state, user, sign-out. */
@@ -72,12 +110,8 @@ export function createHeader(opts: { onLogout: () => void }): { el: HTMLElement;
   let currentPath = location.pathname;
   let healthTimer: number | undefined;
 
-  const logout = h(
-    'button',
-    { type: 'button', class: 'btn btn--ghost btn--small logout', title: t('header.logout') },
-    icon('logout', 16),
-    h('span', null, t('header.logout')),
-  );
+  const logoutText = h('span', null, t('header.logout'));
+  const logout = h('button', { type: 'button', class: 'btn btn--ghost btn--small logout', title: t('header.logout') }, icon('logout', 16), logoutText);
   logout.addEventListener('click', () => {
     logout.disabled = true;
     api
@@ -89,14 +123,30 @@ export function createHeader(opts: { onLogout: () => void }): { el: HTMLElement;
       });
   });
 
+  const skip = h('a', { class: 'skip-link', href: '#main' }, t('app.skipToContent'));
+  const brandName = h('span', { class: 'brand__name' }, t('app.name'));
+  const navEl = h('nav', { class: 'nav', 'aria-label': t('nav.label') }, nav);
   const el = h(
     'header',
     { class: 'topbar', hidden: true },
-    h('a', { class: 'skip-link', href: '#main' }, t('app.skipToContent')),
-    h('a', { class: 'brand', href: '/' }, icon('shieldV', 22, 'brand__logo'), h('span', { class: 'brand__name' }, t('app.name'))),
-    h('nav', { class: 'nav', 'aria-label': t('nav.label') }, nav),
-    h('div', { class: 'topbar__right' }, health, liveIndicator(), userBox, logout),
+    skip,
+    h('a', { class: 'brand', href: '/' }, icon('shieldV', 22, 'brand__logo'), brandName),
+    navEl,
+    h('div', { class: 'topbar__right' }, health, liveIndicator(), userBox, languageSwitcher(), logout),
   );
+
+  /** Re-applies every translated text of the bar in the active language. */
+  function relabel(): void {
+    skip.textContent = t('app.skipToContent');
+    brandName.textContent = t('app.name');
+    navEl.setAttribute('aria-label', t('nav.label'));
+    logoutText.textContent = t('header.logout');
+    logout.title = t('header.logout');
+    renderNav(session.user);
+    renderUser(session.user);
+    if (session.user) void pollHealth();
+  }
+  onLanguageChange(relabel);
 
   function renderNav(user: SessionUser | null): void {
     const items = navItems().filter(

@@ -23,6 +23,7 @@ export const en = {
   'header.degradedDetail': 'Service degraded: {parts} unavailable',
   'header.part.redis': 'Redis',
   'header.part.storage': 'storage',
+  'header.language': 'Language',
 
   'live.live': 'live',
   'live.reconnecting': 'reconnecting',
