@@ -117,4 +117,18 @@ describe('leadership statistics end to end (real headless Chromium, real server,
       assert.ok(fs.existsSync(path.join(ARTIFACTS, 'leadership-pdf.png')));
     }
   });
+
+  it('reads in Vietnamese, numbers and percentages included, after a language switch', async () => {
+    await page.goto(`${vigil.url}/leadership?year=2023`);
+    await page.locator('[data-testid="language-switcher"] [data-lang="vi"]').click();
+    await page.locator('html[lang="vi"]').waitFor();
+    const total = page.locator('[data-testid="stats-total"]');
+    await total.waitFor();
+    assert.equal((await total.textContent())?.trim(), '6.048');
+    assert.equal((await page.locator('[data-testid="stats-yoy"] .trend__value').textContent())?.trim(), '+12,0%');
+    assert.equal(await page.getByRole('heading', { name: 'Thống kê' }).count() > 0, true);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'leadership-vi.png'), fullPage: true });
+    await page.locator('[data-testid="language-switcher"] [data-lang="en"]').click();
+    await page.locator('html[lang="en"]').waitFor();
+  });
 });

@@ -75,18 +75,23 @@ function monthLabel(i: number): string {
   return hasKey(key) ? t(key) : String(i + 1);
 }
 
-let pctFormat: Intl.NumberFormat | null = null;
-let shareFormat: Intl.NumberFormat | null = null;
+// Cached per locale: the language can change while the page is open.
+let pctFormat: { locale: string; format: Intl.NumberFormat } | null = null;
+let shareFormat: { locale: string; format: Intl.NumberFormat } | null = null;
 /** `+12.0%`, `−3.4%`, `0.0%` in the active language; a dash when there is nothing to compare with. */
 export function formatChange(pct: number | null): string {
   if (pct === null) return t('leadership.none');
-  pctFormat ??= new Intl.NumberFormat(locale(), { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1, signDisplay: 'exceptZero' });
-  return pctFormat.format(pct / 100);
+  if (pctFormat?.locale !== locale()) {
+    pctFormat = { locale: locale(), format: new Intl.NumberFormat(locale(), { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1, signDisplay: 'exceptZero' }) };
+  }
+  return pctFormat.format.format(pct / 100);
 }
 function formatShare(pct: number | null): string {
   if (pct === null) return t('leadership.none');
-  shareFormat ??= new Intl.NumberFormat(locale(), { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 });
-  return shareFormat.format(pct / 100);
+  if (shareFormat?.locale !== locale()) {
+    shareFormat = { locale: locale(), format: new Intl.NumberFormat(locale(), { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 }) };
+  }
+  return shareFormat.format.format(pct / 100);
 }
 
 /** The change as an arrow and a percentage; more incidents read as bad (red), fewer as good (green). */
