@@ -2,6 +2,7 @@
  * Leadership statistics: year-over-year figures read from the roll-ups (StatsStore), never from raw incidents.
  * What counts (not a false positive, not merged; on the UTC day of firstSeen) is shared/stats-rules.ts.
  */
+import type { AgencyDeadlineStats, DeadlineCounts } from '../domain/report.js';
 import { ENISA_CLASSES } from '../detection/taxonomy.js';
 import { SEVERITIES, type Agency, type Severity } from '../domain/types.js';
 import { ValidationError } from '../errors/app-error.js';
@@ -79,12 +80,21 @@ export interface StatsSummary {
   medianTimeToResolveHours: number | null;
   /** How many incidents the median is taken over. */
   resolvedIncidents: number;
-  /** Incident report statistics: not available yet (reports are another feature); always null for now. */
-  reports: null;
+  /**
+   * Agency reports whose awareness falls in the year: how many were filed and how many deadlines were met on time
+   * (on time / all that are decided: on time + late + missed). Null when the storage has no reports.
+   */
+  reports: StatsReports | null;
+}
+
+export interface StatsReports {
+  filed: number;
+  onTimeRatePct: number | null;
+  byStage: { earlyWarning: DeadlineCounts; notification: DeadlineCounts; final: DeadlineCounts };
 }
 
 export interface StatsServiceDeps {
-  storage: Pick<Storage, 'stats' | 'agencies'>;
+  storage: Pick<Storage, 'stats' | 'agencies'> & Partial<Pick<Storage, 'reports'>>;
   now?: () => Date;
 }
 
@@ -117,6 +127,23 @@ function withAll(keys: readonly string[], counts: Readonly<Record<string, number
 
 function row(incidents: number, previousYear: number, total: number): StatsRow {
   return { incidents, previousYear, changePct: changePct(previousYear, incidents), sharePct: sharePct(incidents, total) };
+}
+
+const zeroCounts = (): DeadlineCounts => ({ onTime: 0, late: 0, missed: 0, pending: 0 });
+
+function summariseReports(perAgency: readonly AgencyDeadlineStats[]): StatsReports {
+  const byStage = { earlyWarning: zeroCounts(), notification: zeroCounts(), final: zeroCounts() };
+  let filed = 0;
+  for (const a of perAgency) {
+    filed += a.reports;
+    for (const stage of ['earlyWarning', 'notification', 'final'] as const) {
+      for (const k of ['onTime', 'late', 'missed', 'pending'] as const) byStage[stage][k] += a[stage][k];
+    }
+  }
+  const stages = Object.values(byStage);
+  const onTime = stages.reduce((n, c) => n + c.onTime, 0);
+  const decided = stages.reduce((n, c) => n + c.onTime + c.late + c.missed, 0);
+  return { filed, onTimeRatePct: decided ? round1((onTime / decided) * 100) : null, byStage };
 }
 
 export function createStatsService(deps: StatsServiceDeps) {
@@ -169,13 +196,21 @@ export function createStatsService(deps: StatsServiceDeps) {
       const years = await stats.years(scope);
       const year = q.year ?? years[years.length - 1] ?? now().getUTCFullYear();
       const range = { ...yearRange(year), ...scope };
-      const [cur, prev, techniques, resolve, rollup, agencyList] = await Promise.all([
+      const [cur, prev, techniques, resolve, rollup, agencyList, reportStats] = await Promise.all([
         yearBreakdown(year, scope),
         yearBreakdown(year - 1, scope),
         stats.techniques({ ...range, limit: TOP_TECHNIQUES }),
         stats.resolveTimes(range),
         stats.state(),
         agencies.list(),
+        deps.storage.reports
+          ? deps.storage.reports.deadlineStats({
+              ...scope,
+              from: `${year}-01-01T00:00:00.000Z`,
+              to: `${year}-12-31T23:59:59.999Z`,
+              now: now().toISOString(),
+            })
+          : Promise.resolve(null),
       ]);
       const byId = new Map<string, Agency>(agencyList.map((a) => [a.id, a]));
       const total = cur.total;
@@ -222,7 +257,7 @@ export function createStatsService(deps: StatsServiceDeps) {
         topTechniques: techniques.map((t) => ({ ...t, name: attackTechniqueName(t.technique), sharePct: sharePct(t.incidents, total) })),
         medianTimeToResolveHours: median === null ? null : round1(median / 60),
         resolvedIncidents,
-        reports: null,
+        reports: reportStats ? summariseReports(reportStats) : null,
       };
     },
 

@@ -511,6 +511,19 @@ describe('incident reports API (real server, Redis, SQLite)', function () {
       assert.deepEqual(none.body.agencies, []);
       assert.equal(none.body.total.rates.overall, null);
     });
+
+    it('feeds the leadership summary: reports filed in the year and the on-time rate', async () => {
+      const year = new Date().getUTCFullYear();
+      const onTime = (await c.leadership.get(`/api/v1/reports/stats/on-time?from=${year}-01-01T00:00:00.000Z&to=${year}-12-31T23:59:59.999Z`)).body.total;
+      const summary = (await c.leadership.get(`/api/v1/stats/summary?year=${year}`)).body;
+      assert.equal(summary.reports.filed, onTime.reports);
+      assert.ok(summary.reports.filed > 5);
+      const stages = Object.values(summary.reports.byStage) as { onTime: number; late: number; missed: number }[];
+      const decided = stages.reduce((n, st) => n + st.onTime + st.late + st.missed, 0);
+      const met = stages.reduce((n, st) => n + st.onTime, 0);
+      assert.equal(summary.reports.onTimeRatePct, Math.round((met / decided) * 1000) / 10);
+      assert.ok(summary.reports.byStage.notification.late >= 1);
+    });
   });
 
   describe('live events', function () {

@@ -107,7 +107,7 @@ describe('leadership statistics API (real HTTP, Redis, SQLite)', function () {
     assert.equal((await agencyAdmin.get(`/api/v1/stats/summary?agencyId=${otherAgencyId}`)).status, 403);
   });
 
-  it('GET /stats/summary: the latest year by default, YoY, monthly series, top lists, resolve time, reports null', async () => {
+  it('GET /stats/summary: the latest year by default, YoY, monthly series, top lists, resolve time, no reports yet', async () => {
     const r = await leadership.get('/api/v1/stats/summary');
     assert.equal(r.status, 200);
     const s = r.body;
@@ -130,7 +130,8 @@ describe('leadership statistics API (real HTTP, Redis, SQLite)', function () {
     assert.ok(s.topTechniques.length === 10 && s.topTechniques[0].name);
     assert.ok(s.medianTimeToResolveHours > 1 && s.medianTimeToResolveHours < 200, String(s.medianTimeToResolveHours));
     assert.equal(s.resolvedIncidents, 6048, 'all of 2023 is resolved by now');
-    assert.equal(s.reports, null);
+    const none = { onTime: 0, late: 0, missed: 0, pending: 0 };
+    assert.deepEqual(s.reports, { filed: 0, onTimeRatePct: null, byStage: { earlyWarning: none, notification: none, final: none } });
     assert.ok(s.rollup.refreshedAt);
   });
 
