@@ -68,6 +68,7 @@ describe('leadership statistics end to end (real headless Chromium, real server,
     assert.match((await page.locator('[data-testid="stats-yoy"]').getAttribute('title')) ?? '', /Up 12\.0% compared with 2022/);
     assert.match((await page.locator('[data-testid="stats-scope"]').textContent()) ?? '', /All agencies · 2023 compared with 2022/);
     assert.equal(await page.locator('[data-testid="top-agencies"] tbody tr').count(), 10);
+    assert.match((await page.locator('[data-testid="stats-reports"]').textContent()) ?? '', /reports filed by agencies this year: 0; deadlines met on time: –/);
     assert.equal(await page.locator('[data-testid="top-techniques"] tbody tr').count(), 10);
     for (const chart of ['chart-monthly', 'chart-category', 'chart-severity', 'chart-agency']) {
       const box = await page.locator(`[data-testid="${chart}"] canvas`).boundingBox();

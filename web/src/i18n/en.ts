@@ -478,6 +478,7 @@ export const en = {
   'leadership.updated': 'Statistics updated {time}.',
   'leadership.notBuilt': 'Statistics are being prepared; they refresh every minute.',
   'leadership.reports': 'Incident report figures will appear here once incident reports are available.',
+  'leadership.reportsFiled': 'Incident reports filed by agencies this year: {filed}; deadlines met on time: {rate}.',
   'leadership.category.abusive-content': 'Abusive content',
   'leadership.category.malicious-code': 'Malicious code',
   'leadership.category.information-gathering': 'Information gathering',

@@ -479,6 +479,7 @@ export const vi = {
   'leadership.updated': 'Số liệu cập nhật lúc {time}.',
   'leadership.notBuilt': 'Số liệu thống kê đang được tổng hợp; dữ liệu được làm mới mỗi phút.',
   'leadership.reports': 'Số liệu báo cáo sự cố sẽ hiển thị tại đây khi có báo cáo sự cố.',
+  'leadership.reportsFiled': 'Số báo cáo sự cố các đơn vị đã gửi trong năm: {filed}; tỷ lệ đúng hạn: {rate}.',
   'leadership.category.abusive-content': 'Nội dung lạm dụng',
   'leadership.category.malicious-code': 'Mã độc',
   'leadership.category.information-gathering': 'Thu thập thông tin',

@@ -43,7 +43,7 @@ export interface StatsSummary {
   topTechniques: { technique: string; name: string | null; incidents: number; sharePct: number | null }[];
   medianTimeToResolveHours: number | null;
   resolvedIncidents: number;
-  reports: null;
+  reports: { filed: number; onTimeRatePct: number | null } | null;
 }
 
 const TOP_AGENCIES_IN_CHART = 10;
@@ -473,7 +473,16 @@ export function leadershipPage({ outlet, query }: RouteContext): () => void {
             ? withElement(t('leadership.updated'), 'time', h('time', { datetime: updated, title: formatDateTimeLong(updated) }, formatDateTime(updated)))
             : t('leadership.notBuilt'),
         ),
-        h('p', null, t('leadership.reports')),
+        h(
+          'p',
+          { 'data-testid': 'stats-reports' },
+          s.reports
+            ? t('leadership.reportsFiled', {
+                filed: formatNumber(s.reports.filed),
+                rate: s.reports.onTimeRatePct === null ? t('leadership.none') : formatShare(s.reports.onTimeRatePct),
+              })
+            : t('leadership.reports'),
+        ),
       ),
     );
     // Share bars get their width from data (no inline styles in markup).
