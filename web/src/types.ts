@@ -1,5 +1,9 @@
 /** The server's JSON contract, as the console sees it. Times are ISO-8601 strings. */
 
+// Records the server sends as they are stored: one definition, shared with the server (types only, nothing bundled).
+export type { Alert, AlertEvent, Entities, Incident } from '../../core/domain/types';
+import type { Alert, Incident } from '../../core/domain/types';
+
 export const ROLES = ['admin', 'analyst', 'agency_admin', 'leadership'] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -85,65 +89,12 @@ export interface CreatedAgent {
   agent: Agent;
 }
 
-export interface Entities {
-  hosts: string[];
-  users: string[];
-  ips: string[];
-}
-
-export interface Incident {
-  id: string;
-  title: string;
-  severity: Severity;
-  category: string;
-  agencyId: string;
-  status: IncidentStatus;
-  assignee: string | null;
-  groupKey: string;
-  ruleId: string;
-  ruleIds: string[];
-  host: string | null;
-  techniques: string[];
-  entities: Entities;
-  alertCount: number;
-  eventCount: number;
-  firstSeen: string;
-  lastSeen: string;
-  createdAt: string;
-  updatedAt: string;
-}
-
 export interface IncidentPage {
   items: Incident[];
   total: number;
   nextCursor: string | null;
 }
 
-export interface AlertEvent {
-  id: string;
-  time: string;
-  host: string | null;
-  logsource: { product?: string; category?: string; service?: string };
-  fields: Record<string, unknown>;
-}
-
-export interface Alert {
-  id: string;
-  incidentId: string;
-  ruleId: string;
-  ruleTitle: string;
-  level: Severity;
-  agencyId: string;
-  agentId: string;
-  host: string | null;
-  eventCount: number;
-  eventIds: string[];
-  events: AlertEvent[];
-  tags: string[];
-  firstEventAt: string;
-  lastEventAt: string;
-  createdAt: string;
-}
 
 export interface TimelineEntry {
   id: string;
