@@ -4,23 +4,13 @@
 export type { Alert, AlertEvent, Entities, Incident } from '../../core/domain/types';
 import type { Alert, Incident } from '../../core/domain/types';
 
-export const ROLES = ['admin', 'analyst', 'agency_admin', 'leadership'] as const;
-export type Role = (typeof ROLES)[number];
+export { INCIDENT_STATUSES, ROLES, type IncidentStatus, type Role } from '../../core/domain/types';
+import type { Role } from '../../core/domain/types';
 
-/** Highest first: the order filters and badges use. */
+/** Highest first, the order filters and badges use (the server lists them lowest first). */
 export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'informational'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
-export const INCIDENT_STATUSES = [
-  'new',
-  'triaged',
-  'investigating',
-  'contained',
-  'resolved',
-  'false_positive',
-  'closed',
-] as const;
-export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
 
 /** Who may read rules and exceptions and add exceptions (changing rules is for admins only). */
 export const DETECTION_ROLES: readonly Role[] = ['admin', 'analyst'];

@@ -1,5 +1,5 @@
 import { io, type Socket } from 'socket.io-client';
-import type { DeadlineKind, ReportStatus } from './reports-api';
+import type { ConsoleServerEvents, ReportDeadlineEvent, ReportUpdatedEvent } from '../../../core/queues/console-events';
 
 /**
  * Report events on the `/console` Socket.io namespace: `report:updated` (a hint to refetch; no content) and
@@ -10,28 +10,9 @@ import type { DeadlineKind, ReportStatus } from './reports-api';
  * incidents only); it is opened on the first subscriber and closed with the last.
  */
 
-export interface ReportUpdatedEvent {
-  id: string;
-  agencyId: string;
-  status: ReportStatus;
-  revision: number;
-  updatedAt: string;
-  nextDueAt: string | null;
-}
-
-export interface ReportDeadlineEvent {
-  reportId: string;
-  agencyId: string;
-  deadline: DeadlineKind;
-  level: 'due_soon' | 'overdue';
-  dueAt: string;
-  at: string;
-}
-
-interface ServerToClient {
-  'report:updated': (e: ReportUpdatedEvent) => void;
-  'report:deadline': (e: ReportDeadlineEvent) => void;
-}
+// The event contract is the server's own (core/queues/console-events.ts): one definition for both ends.
+export type { ReportDeadlineEvent, ReportUpdatedEvent } from '../../../core/queues/console-events';
+type ServerToClient = Pick<ConsoleServerEvents, 'report:updated' | 'report:deadline'>;
 
 export interface ReportListeners {
   updated?: (e: ReportUpdatedEvent) => void;
