@@ -1,5 +1,14 @@
 import type {
   Agency,
+  Assignee,
+  BulkResult,
+  Entities,
+  Incident,
+  IncidentComment,
+  Overview,
+  SavedView,
+  Severity,
+  StatusOption,
   Agent,
   AgentHistoryEntry,
   AgentListItem,
@@ -118,9 +127,35 @@ export interface IncidentQuery {
   q?: string;
   from?: string;
   to?: string;
+  /** Comma-separated ENISA classes. */
+  category?: string;
+  /** Comma-separated usernames; `me` is the caller, `none` unassigned. */
+  assignee?: string;
+  /** Pivots: exact match on the incident's host or entities (host and user case-insensitively). */
+  host?: string;
+  user?: string;
+  ip?: string;
   limit?: number;
   cursor?: string | null;
 }
+
+/** PATCH /incidents/:id (see server/http/routes/incident-actions.ts). */
+export interface IncidentChange {
+  status?: string;
+  assignee?: string | null;
+  severity?: Severity;
+  category?: string;
+  type?: string | null;
+  techniques?: string[];
+  entities?: Partial<Entities>;
+  /** The revision the analyst saw: 409 when someone changed the incident since. */
+  revision?: number;
+}
+
+export type BulkRequest =
+  | { action: 'assign'; assignee: string | null }
+  | { action: 'status'; status: string }
+  | { action: 'false_positive' };
 
 export const api = {
   login: (username: string, password: string) =>
@@ -160,6 +195,35 @@ export const api = {
     request<IncidentPage>('GET', '/incidents', { query: { ...query }, ...(signal ? { signal } : {}) }),
   incident: (id: string, signal?: AbortSignal) =>
     request<IncidentDetail>('GET', `/incidents/${encodeURIComponent(id)}`, signal ? { signal } : {}),
+  updateIncident: (id: string, change: IncidentChange) =>
+    request<Incident>('PATCH', `/incidents/${encodeURIComponent(id)}`, { body: change }),
+  bulkIncidents: (ids: readonly string[], action: BulkRequest) =>
+    request<{ results: BulkResult[] }>('POST', '/incidents/bulk', { body: { ids, ...action } }),
+  comments: (id: string, signal?: AbortSignal) =>
+    request<Items<IncidentComment>>('GET', `/incidents/${encodeURIComponent(id)}/comments`, signal ? { signal } : {}),
+  addComment: (id: string, body: string) =>
+    request<IncidentComment>('POST', `/incidents/${encodeURIComponent(id)}/comments`, { body: { body } }),
+  mergeIncident: (id: string, intoId: string, revision?: number) =>
+    request<{ source: Incident; target: Incident }>('POST', `/incidents/${encodeURIComponent(id)}/merge`, {
+      body: revision === undefined ? { intoId } : { intoId, revision },
+    }),
+  links: (id: string, signal?: AbortSignal) =>
+    request<Items<Incident>>('GET', `/incidents/${encodeURIComponent(id)}/links`, signal ? { signal } : {}),
+  addLink: (id: string, otherId: string) =>
+    request<{ changed: boolean; links: string[] }>('POST', `/incidents/${encodeURIComponent(id)}/links`, { body: { otherId } }),
+  removeLink: (id: string, otherId: string) =>
+    request<{ changed: boolean; links: string[] }>('DELETE', `/incidents/${encodeURIComponent(id)}/links/${encodeURIComponent(otherId)}`),
+  statuses: (signal?: AbortSignal) => request<Items<StatusOption>>('GET', '/incident-statuses', signal ? { signal } : {}),
+  /** Who may be assigned incidents (admins and analysts). */
+  assignees: (signal?: AbortSignal) => request<Items<Assignee>>('GET', '/assignees', signal ? { signal } : {}),
+
+  views: (signal?: AbortSignal) => request<Items<SavedView>>('GET', '/views', signal ? { signal } : {}),
+  createView: (input: { name: string; query: string; shared?: boolean }) => request<SavedView>('POST', '/views', { body: input }),
+  updateView: (id: string, input: { name?: string; query?: string; shared?: boolean }) =>
+    request<SavedView>('PATCH', `/views/${encodeURIComponent(id)}`, { body: input }),
+  deleteView: (id: string) => request<void>('DELETE', `/views/${encodeURIComponent(id)}`),
+
+  overview: (signal?: AbortSignal) => request<Overview>('GET', '/overview', signal ? { signal } : {}),
 
   rules: (signal?: AbortSignal) => request<RuleList>('GET', '/rules', signal ? { signal } : {}),
   setRuleEnabled: (id: string, enabled: boolean) =>

@@ -1,4 +1,8 @@
 import './styles/main.css';
+import './styles/list.css';
+import './styles/triage.css';
+import './styles/overview.css';
+import './styles/shell.css';
 import { resetAgencies } from './agencies';
 import { ApiError, api, setUnauthorizedHandler } from './api';
 import { startAgeTicker } from './components/age';
@@ -13,6 +17,7 @@ import { usersPage } from './pages/admin-users';
 import { incidentPage } from './pages/incident';
 import { exceptionsPage } from './pages/exceptions';
 import { incidentsPage } from './pages/incidents';
+import { overviewPage } from './pages/overview';
 import { leadershipRoute } from './pages/leadership-route';
 import { loginPage } from './pages/login';
 import { reportPage } from './pages/report';
@@ -23,6 +28,7 @@ import { forbiddenPage, notFoundPage, restrictedPage } from './pages/misc';
 import { rulesPage } from './pages/rules';
 import { Router, type Resolution } from './router';
 import { session } from './session';
+import { startShortcuts } from './shortcuts';
 import { DETECTION_ROLES, type SessionUser } from './types';
 
 const root = document.getElementById('app');
@@ -49,6 +55,7 @@ const router = new Router({
     { pattern: '/login', page: loginPage((user, next) => signIn(user, next)), public: true },
     { pattern: '/', page: incidentsPage },
     { pattern: '/incidents/:id', page: incidentPage },
+    { pattern: '/overview', page: overviewPage },
     { pattern: '/rules', page: rulesPage, roles: DETECTION_ROLES },
     { pattern: '/exceptions', page: exceptionsPage, roles: DETECTION_ROLES },
     { pattern: '/leadership', page: leadershipRoute },
@@ -114,6 +121,16 @@ async function boot(): Promise<void> {
   }
   router.start();
   routerStarted = true;
+  startShortcuts(
+    (path) => router.navigate(path),
+    (path) => {
+      const target = router.match(path);
+      const user = session.user;
+      if (!target || !user) return false;
+      if (target.route.adminOnly && user.role !== 'admin') return false;
+      return !target.route.roles || target.route.roles.includes(user.role);
+    },
+  );
 }
 
 let routerStarted = false;

@@ -1,11 +1,11 @@
 /** The server's JSON contract, as the console sees it. Times are ISO-8601 strings. */
 
 // Records the server sends as they are stored: one definition, shared with the server (types only, nothing bundled).
-export type { Alert, AlertEvent, Entities, Incident } from '../../core/domain/types';
+export type { Alert, AlertEvent, Entities, Incident, IncidentComment } from '../../core/domain/types';
 import type { Alert, Incident } from '../../core/domain/types';
 
 export { INCIDENT_STATUSES, ROLES, type IncidentStatus, type Role } from '../../core/domain/types';
-import type { Role } from '../../core/domain/types';
+import type { IncidentStatus, Role } from '../../core/domain/types';
 
 /** Highest first, the order filters and badges use (the server lists them lowest first). */
 export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'informational'] as const;
@@ -213,4 +213,53 @@ export interface NewException {
   fields?: Record<string, string>;
   comment: string;
   expiresAt?: string;
+}
+
+/** One result of POST /incidents/bulk: each incident succeeds or fails on its own. */
+export interface BulkResult {
+  id: string;
+  ok: boolean;
+  error?: string;
+  code?: string;
+}
+
+/** A status an incident can be in: the built-in ones and those an admin defined (each within a built-in stage). */
+export interface StatusOption {
+  key: string;
+  label: string;
+  stage: IncidentStatus;
+  builtIn: boolean;
+}
+
+export interface Assignee {
+  username: string;
+  role: Role;
+}
+
+/** A saved incident-list view: its filters as the list's URL query string. */
+export interface SavedView {
+  id: string;
+  name: string;
+  /** e.g. `status=new&severity=critical&assignee=me` (no leading `?`). */
+  query: string;
+  shared: boolean;
+  owner: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface OverviewPoint {
+  t: string;
+  count: number;
+}
+
+/** GET /overview: the live state of the national (or, for an agency admin, the agency's) picture. */
+export interface Overview {
+  at: string;
+  eventsPerSecond: number;
+  alertsPerMinute: number;
+  series: { events: OverviewPoint[]; alerts: OverviewPoint[] };
+  open: { total: number; bySeverity: Partial<Record<Severity, number>>; byAgency: Record<string, number> };
+  silentAgents: { id: string; name: string; agencyId: string; lastSeenAt: string | null; silentSince?: string | null }[];
+  topRules: { ruleId: string; title: string; level: Severity; count: number }[];
 }

@@ -8,6 +8,7 @@ import { LEADERSHIP_ROLES } from '../pages/leadership-route';
 import { roleBadge } from './badges';
 import { REPORT_ROLES } from '../pages/reports-api';
 import { icon, type IconName } from './icons';
+import { openShortcutHelp } from '../shortcuts';
 
 interface NavItem {
   href: string;
@@ -24,6 +25,7 @@ const HEALTH_POLL_MS = 30_000;
 
 function navItems(): NavItem[] {
   return [
+    { href: '/overview', label: t('nav.overview'), icon: 'activity', adminOnly: false, matches: (p) => p.startsWith('/overview') },
     {
       href: '/',
       label: t('nav.incidents'),
@@ -123,6 +125,13 @@ export function createHeader(opts: { onLogout: () => void }): { el: HTMLElement;
       });
   });
 
+  const shortcutsButton = h(
+    'button',
+    { type: 'button', class: 'btn btn--ghost btn--small btn--icon', title: t('shortcuts.button'), 'aria-label': t('shortcuts.button'), 'data-testid': 'shortcuts-button' },
+    icon('keyboard', 16),
+  );
+  shortcutsButton.addEventListener('click', () => openShortcutHelp());
+
   const skip = h('a', { class: 'skip-link', href: '#main' }, t('app.skipToContent'));
   const brandName = h('span', { class: 'brand__name' }, t('app.name'));
   const navEl = h('nav', { class: 'nav', 'aria-label': t('nav.label') }, nav);
@@ -132,7 +141,7 @@ export function createHeader(opts: { onLogout: () => void }): { el: HTMLElement;
     skip,
     h('a', { class: 'brand', href: '/' }, icon('shieldV', 22, 'brand__logo'), brandName),
     navEl,
-    h('div', { class: 'topbar__right' }, health, liveIndicator(), userBox, languageSwitcher(), logout),
+    h('div', { class: 'topbar__right' }, health, liveIndicator(), shortcutsButton, userBox, languageSwitcher(), logout),
   );
 
   /** Re-applies every translated text of the bar in the active language. */
@@ -141,6 +150,8 @@ export function createHeader(opts: { onLogout: () => void }): { el: HTMLElement;
     brandName.textContent = t('app.name');
     navEl.setAttribute('aria-label', t('nav.label'));
     logoutText.textContent = t('header.logout');
+    shortcutsButton.title = t('shortcuts.button');
+    shortcutsButton.setAttribute('aria-label', t('shortcuts.button'));
     logout.title = t('header.logout');
     renderNav(session.user);
     renderUser(session.user);

@@ -3,7 +3,16 @@
  * Plural forms use the suffixes of Intl.PluralRules (`_one`, `_other`, …) and are read with `tp()`.
  * A translation is a `Dictionary` (see ./index.ts) with exactly these keys.
  */
+import { enList } from './parts/list.en';
+import { enOverview } from './parts/overview.en';
+import { enShell } from './parts/shell.en';
+import { enTriage } from './parts/triage.en';
+
 export const en = {
+  ...enList,
+  ...enTriage,
+  ...enOverview,
+  ...enShell,
   'app.name': 'Vigil',
   'app.tagline': 'National SOC incident monitoring',
   'app.skipToContent': 'Skip to content',

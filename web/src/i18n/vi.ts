@@ -4,9 +4,18 @@
  * key sets stay identical and read the same as `_other`.
  * Terminology follows Vietnamese CERT usage (sự cố, cảnh báo, mức độ nghiêm trọng, đơn vị, tác tử); product names,
  * ATT&CK ids and ENISA / TLP / NCISS / STIX codes stay untranslated.
- * Deliberately free of imports: index.ts checks at compile time that it has exactly the keys of `en`.
+ * Imports only its per-part dictionaries (./parts/*.vi.ts): index.ts checks at compile time that it has exactly the keys of `en`.
  */
+import { viList } from './parts/list.vi';
+import { viOverview } from './parts/overview.vi';
+import { viShell } from './parts/shell.vi';
+import { viTriage } from './parts/triage.vi';
+
 export const vi = {
+  ...viList,
+  ...viTriage,
+  ...viOverview,
+  ...viShell,
   'app.name': 'Vigil',
   'app.tagline': 'Giám sát sự cố an toàn thông tin quốc gia',
   'app.skipToContent': 'Chuyển đến nội dung chính',

@@ -1,0 +1,3 @@
+/** English strings of the console's list part (merged into ../en.ts). */
+export const enList = {
+} as const;

@@ -1,0 +1,3 @@
+/** Tiếng Việt for ./list.en.ts: exactly the same keys. */
+export const viList = {
+};

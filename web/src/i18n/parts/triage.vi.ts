@@ -1,0 +1,3 @@
+/** Tiếng Việt for ./triage.en.ts: exactly the same keys. */
+export const viTriage = {
+};
