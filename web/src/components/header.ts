@@ -81,7 +81,7 @@ function languageSwitcher(): HTMLElement {
   const buttons = LANGUAGES.map((lang) => {
     const b = h(
       'button',
-      { type: 'button', class: 'lang__btn', lang: lang.code, 'data-lang': lang.code, title: lang.name, 'aria-label': lang.name },
+      { type: 'button', class: 'lang__btn', lang: lang.code, 'data-lang': lang.code, title: lang.name, 'aria-label': `${lang.label} · ${lang.name}` },
       lang.label,
     );
     b.addEventListener('click', () => setLanguage(lang.code, { remember: true }));

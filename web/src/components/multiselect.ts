@@ -35,7 +35,6 @@ export function multiSelect(opts: {
       class: 'ms__button',
       'aria-expanded': 'false',
       'aria-controls': popId,
-      'aria-labelledby': `${labelId} ${popId}-v`,
     },
     h('span', { class: 'ms__label', id: labelId }, opts.label),
     valueEl,
