@@ -169,6 +169,7 @@ export function createHeader(opts: { onLogout: () => void }): { el: HTMLElement;
         const a = h('a', { class: 'nav__link', href: item.href, title: item.label }, icon(item.icon, 16), h('span', null, item.label));
         if (item.matches(currentPath)) a.setAttribute('aria-current', 'page');
         const li = h('li', { class: 'nav__item' }, a);
+        if (item.adminOnly) li.classList.add('nav__item--admin');
         if (item.adminOnly && !items[i - 1]?.adminOnly) li.classList.add('nav__item--group');
         return li;
       }),
