@@ -21,8 +21,8 @@ async function axeViolations(page: Page): Promise<AxeViolation[]> {
   if (!(await page.evaluate(() => 'axe' in globalThis))) await page.addScriptTag({ path: AXE_SOURCE });
   return page.evaluate(async (tags) => {
     // axe is injected above; its types are not part of the page's.
-    const axe = (globalThis as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: AxeViolation[] }> } }).axe;
-    const result = await axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
+    const g = globalThis as unknown as { axe: { run(ctx: unknown, opts: object): Promise<{ violations: AxeViolation[] }> }; document: unknown };
+    const result = await g.axe.run(g.document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
     return result.violations.map((v) => ({
       id: v.id,
       impact: v.impact,
@@ -102,13 +102,14 @@ describe('console accessibility: WCAG 2.1 AA checks by axe-core on every main sc
     const stops: string[] = [];
     for (let i = 0; i < 12; i++) {
       await page.keyboard.press('Tab');
-      const stop = await page.evaluate(() => {
-        const el = document.activeElement as HTMLElement | null;
+      // A string, so this Node-side file needs no DOM types.
+      const stop = (await page.evaluate(`(() => {
+        const el = document.activeElement;
         if (!el || el === document.body) return null;
         const style = getComputedStyle(el);
         const ring = (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2) || style.boxShadow !== 'none';
-        return { name: `${el.tagName.toLowerCase()} ${(el.getAttribute('aria-label') ?? el.textContent ?? '').trim().slice(0, 30)}`, ring };
-      });
+        return { name: el.tagName.toLowerCase() + ' ' + (el.getAttribute('aria-label') || el.textContent || '').trim().slice(0, 30), ring };
+      })()`)) as { name: string; ring: boolean } | null;
       if (!stop) continue;
       assert.ok(stop.ring, `no visible focus ring on ${stop.name}`);
       stops.push(stop.name);

@@ -3,10 +3,10 @@
  * Plural forms use the suffixes of Intl.PluralRules (`_one`, `_other`, …) and are read with `tp()`.
  * A translation is a `Dictionary` (see ./index.ts) with exactly these keys.
  */
-import { enList } from './parts/list.en';
-import { enOverview } from './parts/overview.en';
-import { enShell } from './parts/shell.en';
-import { enTriage } from './parts/triage.en';
+import { enList } from './parts/list.en.js';
+import { enOverview } from './parts/overview.en.js';
+import { enShell } from './parts/shell.en.js';
+import { enTriage } from './parts/triage.en.js';
 
 export const en = {
   ...enList,

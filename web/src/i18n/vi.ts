@@ -6,10 +6,10 @@
  * ATT&CK ids and ENISA / TLP / NCISS / STIX codes stay untranslated.
  * Imports only its per-part dictionaries (./parts/*.vi.ts): index.ts checks at compile time that it has exactly the keys of `en`.
  */
-import { viList } from './parts/list.vi';
-import { viOverview } from './parts/overview.vi';
-import { viShell } from './parts/shell.vi';
-import { viTriage } from './parts/triage.vi';
+import { viList } from './parts/list.vi.js';
+import { viOverview } from './parts/overview.vi.js';
+import { viShell } from './parts/shell.vi.js';
+import { viTriage } from './parts/triage.vi.js';
 
 export const vi = {
   ...viList,
