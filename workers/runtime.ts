@@ -7,6 +7,7 @@ import { CONSOLE_NAMESPACE, roomsForIncident, type ConsoleServerEvents } from '.
 import { EVENTS_QUEUE, type EventBatchJob } from '../core/queues/events-queue.js';
 import { createRedis } from '../core/queues/redis.js';
 import { RULE_HITS_KEY } from '../core/services/detection-sync.js';
+import { addCount } from '../core/metrics/live-metrics.js';
 import { recordArrivals, type Arrival } from '../core/services/absence-monitor.js';
 import type { AbsenceRule } from '../core/detection/absence.js';
 import { createCorrelationEngine, type CorrelationEngine, type CorrelationRule } from '../core/detection/correlation/index.js';
@@ -72,11 +73,13 @@ export function startWorkers(deps: {
     async (job) => {
       const res = await processBatch(job.id!, job.data);
       const hits = Object.entries(res.ruleHits);
-      if (hits.length) {
+      if (hits.length || res.alerts > 0) {
         const tx = emitterRedis.multi();
         for (const [ruleId, n] of hits) tx.hincrby(RULE_HITS_KEY, ruleId, n);
+        // The overview's alert rate (core/metrics/live-metrics.ts): alerts recorded, duplicates of a retry excluded.
+        if (res.alerts > 0) addCount(tx, 'alerts', job.data.agencyId, res.alerts, Date.now());
         // A lost counter update is not worth failing (and re-running) the batch for.
-        await tx.exec().catch((err) => log.warn({ err }, 'rule hit counters not updated'));
+        await tx.exec().catch((err) => log.warn({ err }, 'rule hit and alert counters not updated'));
       }
       log.debug({ jobId: job.id, ...res }, 'batch processed');
       return res;

@@ -179,3 +179,26 @@ export interface AuditEntry {
   target: string;
   details: Record<string, unknown>;
 }
+
+/**
+ * A saved incident-list view ("my open criticals"): the list's filters as its URL query string. Owned by one
+ * person; a shared view is visible to everyone in the owner's scope (see core/services/saved-views.ts).
+ */
+export interface SavedView {
+  id: string;
+  /** 1..80 characters, trimmed; unique per owner ignoring case. */
+  name: string;
+  /** The incident-list query string, e.g. `status=new,triaged&severity=critical&assignee=me` (no leading `?`). */
+  query: string;
+  shared: boolean;
+  /** Username of the owner. */
+  owner: string;
+  ownerId: string;
+  /**
+   * Who a shared view is visible to: the agency of an agency-admin owner, null for national roles (admin, analyst,
+   * leadership). Fixed when the view is created.
+   */
+  scope: string | null;
+  createdAt: string;
+  updatedAt: string;
+}

@@ -19,6 +19,7 @@ import type {
   IncidentComment,
   IncidentStatus,
   Role,
+  SavedView,
   Severity,
   StatusDefinition,
   TimelineEntry,
@@ -110,6 +111,36 @@ export interface IncidentFilter {
   to?: string;
   /** Case-insensitive substring over title, host, ruleId and the hosts/users/ips entities. */
   q?: string;
+  /** Restricts to these categories (ENISA classes). */
+  categories?: string[];
+  /** Restricts to these assignees (usernames, exact); `null` in the list matches unassigned incidents. */
+  assignees?: (string | null)[];
+  /*
+   * Pivots ("every incident with this host / user / IP"): one exact value each, never a pattern. host and user
+   * compare ignoring case (ASCII letters: SQLite NOCASE, Mongo $toLower); ip compares exactly. An empty string
+   * is ignored. Neither adapter has an index for them: they narrow what the other fields select.
+   */
+  /** incident.host or one of entities.hosts. */
+  host?: string;
+  /** One of entities.users. */
+  user?: string;
+  /** One of entities.ips. */
+  ip?: string;
+}
+
+/** What `alertCountsByRule` asks: alerts recorded at or after `since` (createdAt, inclusive). */
+export interface RuleAlertCountQuery {
+  since: string;
+  /** Restricts to these agencies; an empty list matches nothing. */
+  agencyIds?: string[];
+  /** At most this many rules: default 10, clamped to 1..100. */
+  limit?: number;
+}
+
+export interface RuleAlertCount {
+  ruleId: string;
+  /** Alerts (not events) of the rule in the window. */
+  count: number;
 }
 
 export interface IncidentPage {
@@ -191,6 +222,11 @@ export interface IncidentStore {
    * first. An empty agencyIds matches nothing.
    */
   lifecycles(filter: LifecycleFilter): Promise<IncidentLifecycle[]>;
+  /**
+   * Alerts recorded in a window counted per rule, most first (ties by ruleId ascending). Alerts keep their agency
+   * when merged. Mongo: alerts still being applied (see mongo/incidents.ts) are not counted.
+   */
+  alertCountsByRule(query: RuleAlertCountQuery): Promise<RuleAlertCount[]>;
 }
 
 /** What people change on an incident. Omitted fields stay as they are. */
@@ -426,6 +462,44 @@ export interface AgentHealthStore {
   set(agentId: string, patch: Partial<Omit<AgentHealth, 'agentId' | 'updatedAt'>>, at: string): Promise<AgentHealth>;
 }
 
+/** What `SavedViewStore.create` stores; the id is generated, createdAt and updatedAt are `at`. */
+export interface NewSavedView {
+  ownerId: string;
+  owner: string;
+  scope: string | null;
+  name: string;
+  query: string;
+  shared: boolean;
+  at: string;
+}
+
+/** Who is looking: their own views, plus the shared views of their scope. */
+export interface SavedViewViewer {
+  ownerId: string;
+  scope: string | null;
+}
+
+/**
+ * Saved incident-list views. Names are unique per owner ignoring case (`toLowerCase()`): a duplicate is a
+ * `ConflictError` with `details.reason: 'duplicate_name'`. Validation and who may see or change a view are the
+ * service's job (core/services/saved-views.ts).
+ */
+export interface SavedViewStore {
+  /**
+   * `ConflictError` with `details: { reason: 'limit', limit }` when the owner already has `maxPerOwner` views.
+   * SQLite checks and inserts in one transaction; Mongo counts, then inserts (two concurrent creates can pass the
+   * limit by one).
+   */
+  create(input: NewSavedView, opts?: { maxPerOwner?: number }): Promise<SavedView>;
+  get(id: string): Promise<SavedView | null>;
+  /** The viewer's own views and the shared views whose scope equals theirs, by name ignoring case, then id. */
+  listVisible(viewer: SavedViewViewer): Promise<SavedView[]>;
+  /** Applies the fields given and sets updatedAt to `at`; null for an unknown id. */
+  update(id: string, patch: { name?: string; query?: string; shared?: boolean }, at: string): Promise<SavedView | null>;
+  /** True when it existed. */
+  delete(id: string): Promise<boolean>;
+}
+
 export interface Storage {
   readonly kind: 'sqlite' | 'mongo';
   connect(): Promise<void>;
@@ -442,6 +516,8 @@ export interface Storage {
   comments: CommentStore;
   audit: AuditStore;
   statusDefinitions: StatusDefinitionStore;
+  /** Saved incident-list views of the console. */
+  views: SavedViewStore;
   stats: StatsStore;
   /** Incident reports and their versions, evidence metadata, deadline warnings (reports.port.ts). */
   reports: ReportStore;

@@ -13,8 +13,10 @@ import { incidentActionRoutes } from './routes/incident-actions.js';
 import { incidentRoutes } from './routes/incidents.js';
 import { reportRoutes, reportUploadRoutes } from './routes/reports.js';
 import { kpiRoutes } from './routes/kpis.js';
+import { overviewRoutes } from './routes/overview.js';
 import { ruleRoutes } from './routes/rules.js';
 import { statsRoutes } from './routes/stats.js';
+import { viewRoutes } from './routes/views.js';
 
 export function createApp(ctx: ServerContext): Express {
   const app = express();
@@ -53,6 +55,8 @@ export function createApp(ctx: ServerContext): Express {
   api.use(kpiRoutes(ctx));
   api.use(ruleRoutes(ctx));
   api.use(statsRoutes(ctx));
+  api.use(viewRoutes(ctx));
+  api.use(overviewRoutes(ctx));
   api.use(() => {
     throw new NotFoundError('route');
   });

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import {
   INCIDENT_STATUSES,
   SEVERITIES,
+  type Alert,
   type Incident,
   type IncidentStatus,
   type Severity,
@@ -218,6 +219,13 @@ export function referenceFilter(incidents: readonly Incident[], filter: Incident
         const hay = [i.title, i.host ?? '', i.ruleId, ...i.entities.hosts, ...i.entities.users, ...i.entities.ips];
         if (!hay.some((h) => h.toLowerCase().includes(q))) return false;
       }
+      if (filter.categories && !filter.categories.includes(i.category)) return false;
+      if (filter.assignees && !filter.assignees.includes(i.assignee)) return false;
+      // Pivots: exact, host and user ignoring ASCII case (the fixture's values are ASCII).
+      const same = (a: string | null, b: string) => a !== null && a.toLowerCase() === b.toLowerCase();
+      if (filter.host && !same(i.host, filter.host) && !i.entities.hosts.some((h) => same(h, filter.host!))) return false;
+      if (filter.user && !i.entities.users.some((u) => same(u, filter.user!))) return false;
+      if (filter.ip && !i.entities.ips.includes(filter.ip)) return false;
       return true;
     })
     .sort(byListOrder);
@@ -254,4 +262,49 @@ export async function walkPages(
     cursor = page.nextCursor;
   }
   throw new Error('pagination did not end');
+}
+
+/** Who the fixture's incidents are assigned to (by index), for the assignee filter; undefined stays unassigned. */
+export const FIXTURE_ASSIGNEES: readonly (string | undefined)[] = [undefined, 'ana', 'ben', undefined, 'carol.x'];
+
+/**
+ * Assigns the seeded fixture's incidents (incident i to FIXTURE_ASSIGNEES[i % 5]) and moves incident 0's host out
+ * of its host entities (so a host pivot must look at `host` itself), through the port's own update. Returns the
+ * incidents read back.
+ */
+export async function assignFixture(storage: Storage, fx: SeededFixture): Promise<SeededFixture> {
+  const at = iso(T0 + 200 * DAY);
+  for (const [i, inc] of fx.incidents.entries()) {
+    const assignee = FIXTURE_ASSIGNEES[i % FIXTURE_ASSIGNEES.length];
+    if (assignee) await storage.incidents.update(inc.id, { assignee }, { actor: 'fixture', at });
+  }
+  await storage.incidents.update(fx.incidents[0]!.id, { entities: { hosts: ['Moved-Away'] } }, { actor: 'fixture', at });
+  const incidents: Incident[] = [];
+  for (const inc of fx.incidents) incidents.push((await storage.incidents.get(inc.id))!);
+  return { agencyIds: fx.agencyIds, incidents };
+}
+
+/** Every alert of the given incidents, for checking counts per rule. */
+export async function alertsOf(storage: Storage, incidents: readonly Incident[]): Promise<Alert[]> {
+  const out: Alert[] = [];
+  for (const inc of incidents) out.push(...(await storage.incidents.alerts(inc.id)));
+  return out;
+}
+
+/** What IncidentStore.alertCountsByRule must return, computed in plain JS. */
+export function referenceRuleCounts(
+  alerts: readonly Alert[],
+  query: { since: string; agencyIds?: string[]; limit?: number },
+): { ruleId: string; count: number }[] {
+  const since = new Date(query.since).toISOString();
+  const counts = new Map<string, number>();
+  for (const a of alerts) {
+    if (a.createdAt < since) continue;
+    if (query.agencyIds && !query.agencyIds.includes(a.agencyId)) continue;
+    counts.set(a.ruleId, (counts.get(a.ruleId) ?? 0) + 1);
+  }
+  return [...counts]
+    .map(([ruleId, count]) => ({ ruleId, count }))
+    .sort((a, b) => b.count - a.count || (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0))
+    .slice(0, Math.min(100, Math.max(1, query.limit ?? 10)));
 }

@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { OPEN_STATUSES, type Incident, type IncidentStatus } from '../../core/domain/types.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../core/errors/app-error.js';
-import type { IncidentFilter, Storage } from '../../core/storage/storage.port.js';
+import type { Alert } from '../../core/domain/types.js';
+import type { IncidentFilter, NewSavedView, RuleAlertCountQuery, Storage } from '../../core/storage/storage.port.js';
 import { contentOf } from '../../core/domain/report.js';
 import { computeDeadlines, DEFAULT_DEADLINE_POLICY, nextDueAt } from '../../core/domain/report-deadlines.js';
 import type { NewReport, ReportFilter } from '../../core/storage/storage.port.js';
@@ -17,9 +18,12 @@ import {
   MINUTE,
   T0,
   alertInput,
+  alertsOf,
+  assignFixture,
   byListOrder,
   iso,
   referenceFilter,
+  referenceRuleCounts,
   referenceSummary,
   seedIncidentFixture,
   walkPages,
@@ -1134,6 +1138,109 @@ export function runStorageContract(
           assert.deepEqual(await s.statusDefinitions.get('awaiting_vendor'), def);
         });
       });
+
+      describe('saved views', function () {
+        const VIEW_KEYS = ['createdAt', 'id', 'name', 'owner', 'ownerId', 'query', 'scope', 'shared', 'updatedAt'];
+        const view = (over: Partial<NewSavedView> = {}): NewSavedView => ({
+          ownerId: 'user-ana',
+          owner: 'ana',
+          scope: null,
+          name: 'My open criticals',
+          query: 'status=new,triaged&severity=critical&assignee=me',
+          shared: false,
+          at: '2025-03-01T10:00:00+01:00',
+          ...over,
+        });
+        const conflictReason = async (p: Promise<unknown>, reason: string) =>
+          assert.rejects(p, (err: unknown) => {
+            assert.ok(err instanceof ConflictError, String(err));
+            assert.equal((err.details as { reason?: string } | undefined)?.reason, reason);
+            return true;
+          });
+
+        it('creates a plain record with a generated id and normalised times, and gets it back equal', async function () {
+          const v = await s.views.create(view());
+          assert.deepEqual(sortedKeys(v), VIEW_KEYS);
+          assert.equal(v.createdAt, '2025-03-01T09:00:00.000Z');
+          assert.equal(v.updatedAt, v.createdAt);
+          assert.deepEqual(
+            { name: v.name, query: v.query, shared: v.shared, owner: v.owner, ownerId: v.ownerId, scope: v.scope },
+            { name: 'My open criticals', query: 'status=new,triaged&severity=critical&assignee=me', shared: false, owner: 'ana', ownerId: 'user-ana', scope: null },
+          );
+          assert.deepEqual(await s.views.get(v.id), v);
+          assert.equal(await s.views.get('no-such-view'), null);
+          const empty = await s.views.create(view({ name: 'Everything', query: '', shared: true, scope: agencyId }));
+          assert.deepEqual(await s.views.get(empty.id), empty);
+          assert.equal(empty.query, '');
+          assert.equal(empty.scope, agencyId);
+          await rejectsWith(s.views.create(view({ name: 'x', at: 'yesterday' })), ValidationError, /at/);
+        });
+
+        it('keeps names unique per owner ignoring case, with a duplicate_name ConflictError', async function () {
+          await s.views.create(view());
+          await conflictReason(s.views.create(view({ name: 'MY OPEN CRITICALS', query: 'q=x' })), 'duplicate_name');
+          await rejectsWith(s.views.create(view({ name: 'my open criticals' })), ConflictError, /my open criticals/);
+          const other = await s.views.create(view({ ownerId: 'user-ben', owner: 'ben' }));
+          assert.equal(other.name, 'My open criticals', 'another owner may use the name');
+          assert.equal((await s.views.listVisible({ ownerId: 'user-ana', scope: 'nowhere' })).length, 1);
+        });
+
+        it('refuses a view beyond maxPerOwner, counting only that owner\'s views', async function () {
+          for (let i = 0; i < 3; i++) await s.views.create(view({ name: `v${i}` }), { maxPerOwner: 3 });
+          await s.views.create(view({ ownerId: 'user-ben', owner: 'ben', name: 'v0' }), { maxPerOwner: 3 });
+          await conflictReason(s.views.create(view({ name: 'v3' }), { maxPerOwner: 3 }), 'limit');
+          await rejectsWith(s.views.create(view({ name: 'v3' }), { maxPerOwner: 3 }), ConflictError, /at most 3/);
+          assert.equal((await s.views.listVisible({ ownerId: 'user-ana', scope: null })).length, 3);
+          // Without a limit (or a higher one) it is stored.
+          await s.views.create(view({ name: 'v3' }), { maxPerOwner: 4 });
+        });
+
+        it('lists own views and the shared views of the same scope, by name ignoring case, then id', async function () {
+          const mine = await s.views.create(view({ name: 'zeta' }));
+          const mineShared = await s.views.create(view({ name: 'Alpha', shared: true }));
+          const benShared = await s.views.create(view({ ownerId: 'user-ben', owner: 'ben', name: 'beta', shared: true }));
+          await s.views.create(view({ ownerId: 'user-ben', owner: 'ben', name: 'ben private' }));
+          const agencyShared = await s.views.create(view({ ownerId: 'user-aa', owner: 'aa', scope: agencyId, name: 'agency', shared: true }));
+          await s.views.create(view({ ownerId: 'user-ba', owner: 'ba', scope: otherAgencyId, name: 'other agency', shared: true }));
+          const sameNameOther = await s.views.create(view({ ownerId: 'user-cy', owner: 'cy', name: 'ALPHA', shared: true }));
+          const ids = (list: { id: string }[]) => list.map((v) => v.id);
+          const alphas = [mineShared, sameNameOther].sort((a, b) => (a.id < b.id ? -1 : 1));
+          assert.deepEqual(ids(await s.views.listVisible({ ownerId: 'user-ana', scope: null })), [
+            ...ids(alphas),
+            benShared.id,
+            mine.id,
+          ]);
+          assert.deepEqual(await s.views.listVisible({ ownerId: 'user-ana', scope: null }).then((l) => l.find((v) => v.id === mine.id)), mine);
+          // An agency admin: own views (none) and the shared ones of their agency only.
+          assert.deepEqual(ids(await s.views.listVisible({ ownerId: 'user-aa2', scope: agencyId })), [agencyShared.id]);
+          assert.deepEqual(await s.views.listVisible({ ownerId: 'nobody', scope: 'no-such-agency' }), []);
+        });
+
+        it('updates the fields given and updatedAt, renames, refuses a taken name and answers null for an unknown id', async function () {
+          const v = await s.views.create(view());
+          const other = await s.views.create(view({ name: 'Other' }));
+          const renamed = await s.views.update(v.id, { name: 'MY OPEN CRITICALS' }, '2025-03-02T10:00:00Z');
+          assert.deepEqual(renamed, { ...v, name: 'MY OPEN CRITICALS', updatedAt: '2025-03-02T10:00:00.000Z' }, 'a view may change the case of its own name');
+          const shared = await s.views.update(v.id, { shared: true, query: 'severity=high' }, '2025-03-03T10:00:00.000Z');
+          assert.deepEqual(shared, { ...renamed!, shared: true, query: 'severity=high', updatedAt: '2025-03-03T10:00:00.000Z' });
+          assert.deepEqual(await s.views.get(v.id), shared);
+          await conflictReason(s.views.update(other.id, { name: 'my open criticals' }, '2025-03-04T10:00:00.000Z'), 'duplicate_name');
+          assert.deepEqual(await s.views.get(other.id), other, 'a refused rename changes nothing');
+          assert.equal(await s.views.update('no-such-view', { name: 'x' }, '2025-03-04T10:00:00.000Z'), null);
+          const unshared = await s.views.update(v.id, { shared: false }, '2025-03-05T10:00:00.000Z');
+          assert.equal(unshared?.shared, false);
+          assert.equal(unshared?.createdAt, v.createdAt);
+        });
+
+        it('deletes a view once', async function () {
+          const v = await s.views.create(view());
+          assert.equal(await s.views.delete(v.id), true);
+          assert.equal(await s.views.delete(v.id), false);
+          assert.equal(await s.views.get(v.id), null);
+          // Its name is free again.
+          await s.views.create(view());
+        });
+      });
     });
 
     describe('incident queries over the shared fixture', function () {
@@ -1328,6 +1435,129 @@ export function runStorageContract(
           Object.values(one.bySeverity).reduce((a, b) => a + b, 0),
           20,
         );
+      });
+    });
+
+    describe('incident filters, pivots and alert counts over the assigned fixture', function () {
+      let s: Storage;
+      let fx: SeededFixture;
+      let alerts: Alert[];
+      const all = () => fx.incidents;
+
+      before(async function () {
+        this.timeout(60_000);
+        s = await make();
+        await s.connect();
+        fx = await assignFixture(s, await seedIncidentFixture(s, support.setIncidentStatus));
+        alerts = await alertsOf(s, fx.incidents);
+      });
+      after(async function () {
+        await s?.close();
+      });
+
+      /** Every page (limit 7) against the reference, and the total; returns the number of incidents. */
+      const count = async (filter: IncidentFilter) => {
+        const expected = referenceFilter(all(), filter).map((i) => i.id);
+        const walked = await walkPages(s, filter, 7);
+        assert.deepEqual(walked.pages.flat().map((i) => i.id), expected, JSON.stringify(filter));
+        for (const t of walked.totals) assert.equal(t, expected.length);
+        assert.deepEqual(await s.incidents.summary(filter), referenceSummary(all(), filter), `summary ${JSON.stringify(filter)}`);
+        return expected.length;
+      };
+
+      it('is assigned as FIXTURE_ASSIGNEES says', function () {
+        assert.deepEqual(
+          all().slice(0, 5).map((i) => i.assignee),
+          [null, 'ana', 'ben', null, 'carol.x'],
+        );
+        assert.equal(all()[0]!.host, 'dc01');
+        assert.deepEqual(all()[0]!.entities.hosts, ['Moved-Away']);
+      });
+
+      it('filters by category', async function () {
+        assert.equal(await count({ categories: ['fraud'] }), 6);
+        assert.equal(await count({ categories: ['intrusions', 'information-gathering'] }), 13);
+        assert.equal(await count({ categories: ['malicious-code'] }), 27);
+        assert.equal(await count({ categories: ['vulnerable'] }), 0);
+        assert.equal(await count({ categories: [] }), 0, 'an empty list matches nothing');
+      });
+
+      it('filters by assignee, null standing for unassigned', async function () {
+        assert.equal(await count({ assignees: ['ana'] }), 12);
+        assert.equal(await count({ assignees: ['ana', 'carol.x'] }), 24);
+        assert.equal(await count({ assignees: [null] }), 24);
+        assert.equal(await count({ assignees: ['ben', null] }), 36);
+        assert.equal(await count({ assignees: ['ana', 'ana', null, null] }), 36, 'duplicates change nothing');
+        assert.equal(await count({ assignees: ['ANA'] }), 0, 'usernames are matched as stored');
+        assert.equal(await count({ assignees: ['nobody'] }), 0);
+        assert.equal(await count({ assignees: [] }), 0, 'an empty list matches nothing');
+      });
+
+      it('pivots on a host: exact, ignoring case, on the incident host or its host entities', async function () {
+        assert.equal(await count({ host: 'ws-alice' }), 7);
+        assert.equal(await count({ host: 'WS-ALICE' }), 7);
+        assert.equal(await count({ host: 'dc01' }), 8, 'incident 0 by its host field alone');
+        assert.equal(await count({ host: 'moved-away' }), 1, 'an entity only');
+        assert.equal(await count({ host: 'JUMP01' }), 14, 'added by a joining alert');
+        assert.equal(await count({ host: 'web_01' }), 8);
+        assert.equal(await count({ host: 'web' }), 0, 'no substring');
+        assert.equal(await count({ host: 'web%01' }), 0, 'no LIKE wildcards');
+        assert.equal(await count({ host: 'web.01' }), 0, 'no regex');
+        assert.equal(await count({ host: '$host' }), 0, 'no field path');
+        assert.equal(await count({ host: '' }), 60, 'an empty pivot is ignored');
+      });
+
+      it('pivots on a user (ignoring case) and on an IP (exactly)', async function () {
+        assert.equal(await count({ user: 'carol' }), 12);
+        assert.equal(await count({ user: 'svc_backup' }), 12);
+        assert.equal(await count({ user: 'SVC_BACKUP' }), 12);
+        assert.equal(await count({ user: 'ROOT' }), 15);
+        assert.equal(await count({ user: 'svc' }), 0);
+        assert.equal(await count({ ip: '192.168.7.7' }), 15);
+        assert.equal(await count({ ip: '10.1.1.1' }), 1);
+        assert.equal(await count({ ip: '10.1.1' }), 0);
+        assert.equal(await count({ ip: '2001:db8::9' }), 1);
+        assert.equal(await count({ ip: '2001:DB8::9' }), 0, 'IPs compare exactly');
+      });
+
+      it('combines the new fields with every other one', async function () {
+        const filter: IncidentFilter = {
+          agencyIds: [fx.agencyIds[0]!, fx.agencyIds[1]!],
+          categories: ['malicious-code', 'intrusion-attempts'],
+          assignees: ['ana', 'ben', null],
+          user: 'root',
+          from: iso(T0),
+          q: 'o',
+        };
+        if (support.setIncidentStatus) filter.status = ['new', 'triaged', 'investigating', 'contained', 'closed', 'resolved'];
+        const n = await count(filter);
+        assert.ok(n > 0 && n < 10, `kept ${n}`);
+        assert.equal(await count({ ...filter, host: 'jump01' }), n - (referenceFilter(all(), filter).some((i) => i.id === all()[0]!.id) ? 1 : 0));
+        assert.equal(await count({ ...filter, ip: '192.168.7.7' }), n);
+        assert.equal(await count({ ...filter, agencyIds: [fx.agencyIds[3]!] }), 0);
+      });
+
+      it('counts alerts per rule since a time, most first, ties by rule id, per agency and limited', async function () {
+        const queries: RuleAlertCountQuery[] = [
+          { since: iso(T0 - DAY) },
+          { since: iso(T0 - DAY), limit: 3 },
+          { since: iso(T0 + 40 * DAY) },
+          { since: '2025-02-15T10:00:00+02:00', agencyIds: [fx.agencyIds[1]!] },
+          { since: iso(T0), agencyIds: [fx.agencyIds[0]!, fx.agencyIds[2]!], limit: 4 },
+          { since: iso(T0), agencyIds: [fx.agencyIds[3]!] },
+          { since: iso(T0), agencyIds: [] },
+          { since: iso(T0 + 400 * DAY) },
+          { since: iso(T0), limit: 0 },
+        ];
+        for (const q of queries) {
+          assert.deepEqual(await s.incidents.alertCountsByRule(q), referenceRuleCounts(alerts, q), JSON.stringify(q));
+        }
+        const everything = await s.incidents.alertCountsByRule({ since: iso(T0 - DAY), limit: 100 });
+        assert.equal(everything.length, 9);
+        assert.equal(everything.reduce((n, r) => n + r.count, 0), 90, '45 single-alert incidents and 15 with three');
+        assert.ok(everything.some((r, i) => i > 0 && r.count === everything[i - 1]!.count), 'the fixture has ties');
+        assert.equal((await s.incidents.alertCountsByRule({ since: iso(T0 - DAY) })).length, 9, 'default limit 10');
+        await rejectsWith(s.incidents.alertCountsByRule({ since: 'not a time' }), ValidationError, /since/);
       });
     });
 

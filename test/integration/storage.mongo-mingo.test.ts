@@ -11,13 +11,16 @@ import { Aggregator, Query, updateOne } from 'mingo';
 import type { Incident } from '../../core/domain/types.js';
 import { normalizeAlertInput } from '../../core/storage/shared/incident-rules.js';
 import {
+  alertCountsByRulePipeline,
   incidentFilterToQuery,
   incidentJoinFilter,
   incidentJoinUpdate,
   incidentSortSpec,
   incidentSummaryPipeline,
+  ruleCountsFromGroups,
   summaryFromFacet,
 } from '../../core/storage/mongo/incident-queries.js';
+import { docToSavedView, savedViewSortSpec, savedViewsVisibleQuery, savedViewToDoc } from '../../core/storage/mongo/saved-view-queries.js';
 import {
   auditFilterToQuery,
   auditSortSpec,
@@ -33,7 +36,7 @@ import {
   linksOfQuery,
   timelineSortSpec,
 } from '../../core/storage/mongo/incident-lifecycle-queries.js';
-import { docToAuditEntry, docToIncident, docToTimelineEntry, incidentToDoc } from '../../core/storage/mongo/mappers.js';
+import { alertToDoc, docToAuditEntry, docToIncident, docToTimelineEntry, incidentToDoc } from '../../core/storage/mongo/mappers.js';
 import { applyIncidentPatch, closeMergedIncident, mergeIncidentInto } from '../../core/storage/shared/incident-changes.js';
 import type { IncidentDoc } from '../../core/storage/mongo/models.js';
 import { createSqliteStorage } from '../../core/storage/sqlite/index.js';
@@ -44,6 +47,7 @@ import type {
   IncidentPatch,
   LifecycleFilter,
   RecordAlertInput,
+  RuleAlertCountQuery,
   Storage,
 } from '../../core/storage/storage.port.js';
 import {
@@ -52,8 +56,11 @@ import {
   MINUTE,
   T0,
   alertInput,
+  alertsOf,
+  assignFixture,
   iso,
   referenceFilter,
+  referenceRuleCounts,
   referenceSummary,
   seedIncidentFixture,
   walkPages,
@@ -541,5 +548,153 @@ describe('mongo lifecycle builders evaluated with mingo (not a real mongod)', fu
       '$add', '$and', '$arrayElemAt', '$concatArrays', '$filter', '$gte', '$ifNull', '$in', '$literal', '$lte', '$max',
       '$mergeObjects', '$min', '$ne', '$not', '$or', '$set', '$slice',
     ]);
+  });
+});
+
+describe('mongo builders for the new list filters, rule counts and saved views, evaluated with mingo (not a real mongod)', function () {
+  let dir: string;
+  let s: Storage;
+  let fx: SeededFixture;
+  let docs: IncidentDoc[];
+
+  before(async function () {
+    this.timeout(60_000);
+    dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-mingo-filters-'));
+    s = createSqliteStorage({ file: path.join(dir, 'vigil.sqlite') });
+    await s.connect();
+    fx = await assignFixture(s, await seedIncidentFixture(s, setIncidentStatus));
+    docs = fx.incidents.map(incidentToDoc);
+  });
+  after(async function () {
+    await s?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const mingoIds = (filter: IncidentFilter, cursor?: string | null, limit?: number) => {
+    const cur = new Query(incidentFilterToQuery(filter, cursor)).find(docs).sort(SORT);
+    return (limit === undefined ? cur : cur.limit(limit)).all().map((d) => (d as IncidentDoc)._id);
+  };
+
+  const FILTERS: [string, () => IncidentFilter, number][] = [
+    ['one category', () => ({ categories: ['fraud'] }), 6],
+    ['two categories', () => ({ categories: ['intrusions', 'information-gathering'] }), 13],
+    ['empty category list', () => ({ categories: [] }), 0],
+    ['one assignee', () => ({ assignees: ['ana'] }), 12],
+    ['unassigned', () => ({ assignees: [null] }), 24],
+    ['an assignee or unassigned', () => ({ assignees: ['ben', null] }), 36],
+    ['assignee in another case', () => ({ assignees: ['ANA'] }), 0],
+    ['empty assignee list', () => ({ assignees: [] }), 0],
+    ['host, other case', () => ({ host: 'WS-alice' }), 7],
+    ['host by the incident host only', () => ({ host: 'DC01' }), 8],
+    ['host by an entity only', () => ({ host: 'moved-away' }), 1],
+    ['host with _ (literal)', () => ({ host: 'web_01' }), 8],
+    ['host with % (literal)', () => ({ host: 'db%02' }), 8],
+    ['host that is a regex', () => ({ host: 'web.01' }), 0],
+    ['host that looks like a field path', () => ({ host: '$host' }), 0],
+    ['host prefix (no substring match)', () => ({ host: 'web' }), 0],
+    ['user, other case', () => ({ user: 'Carol' }), 12],
+    ['user with _', () => ({ user: 'svc_backup' }), 12],
+    ['user added by a join', () => ({ user: 'ROOT' }), 15],
+    ['ip', () => ({ ip: '192.168.7.7' }), 15],
+    ['ip (no prefix match)', () => ({ ip: '10.1.1' }), 0],
+    ['IPv6 in another case (exact)', () => ({ ip: '2001:DB8::9' }), 0],
+    [
+      'everything combined',
+      () => ({
+        status: ['new', 'triaged', 'investigating', 'contained', 'closed', 'resolved'],
+        agencyIds: [fx.agencyIds[0]!, fx.agencyIds[1]!],
+        categories: ['malicious-code', 'intrusion-attempts'],
+        assignees: ['ana', 'ben', null],
+        user: 'root',
+        host: 'JUMP01',
+        from: iso(T0),
+        q: 'o',
+      }),
+      -1,
+    ],
+  ];
+
+  for (const [name, make, expectedCount] of FILTERS) {
+    it(`list and summary: ${name} — same ids, order, pages and counts as SQLite`, async function () {
+      const filter = make();
+      const expected = referenceFilter(fx.incidents, filter).map((i) => i.id);
+      if (expectedCount >= 0) assert.equal(expected.length, expectedCount, 'the fixture exercises the filter');
+      else assert.ok(expected.length > 0 && expected.length < 10, `combined filter kept ${expected.length}`);
+      assert.deepEqual(mingoIds(filter), expected, 'mingo, whole result');
+      const walked = await walkPages(s, filter, 5);
+      assert.deepEqual(walked.pages.flat().map((i) => i.id), expected, 'SQLite, all pages');
+      for (const [p, cursor] of walked.cursors.entries()) {
+        assert.deepEqual(mingoIds(filter, cursor, 5), walked.pages[p]!.map((i) => i.id), `page ${p + 1}`);
+      }
+      const summary = summaryFromFacet(new Aggregator(incidentSummaryPipeline(filter)).run(docs));
+      assert.deepEqual(summary, await s.incidents.summary(filter));
+      assert.deepEqual(summary, referenceSummary(fx.incidents, filter));
+    });
+  }
+
+  it('emits only standard operators for the new filters', function () {
+    const allowed = new Set(['$in', '$gte', '$lte', '$lt', '$regex', '$options', '$or', '$and', '$expr', '$eq', '$toLower', '$ifNull', '$map', '$literal']);
+    for (const [, make] of FILTERS) {
+      for (const op of operatorsIn(incidentFilterToQuery(make()))) assert.ok(allowed.has(op), op);
+    }
+    // $literal keeps a pivot value from being read as a field path or an operator.
+    assert.deepEqual(incidentFilterToQuery({ user: '$where' }), {
+      $expr: { $in: [{ $toLower: { $literal: '$where' } }, { $map: { input: { $ifNull: ['$entities.users', []] }, as: 'v', in: { $toLower: '$$v' } } }] },
+    });
+    const ops = [...operatorsIn(alertCountsByRulePipeline({ since: iso(T0), agencyIds: ['a'], limit: 3 }))].sort();
+    assert.deepEqual(ops, ['$group', '$gte', '$in', '$limit', '$match', '$ne', '$sort', '$sum']);
+  });
+
+  it('alert counts per rule: the pipeline over alert documents equals SQLite (pending alerts left out)', async function () {
+    const alerts = await alertsOf(s, fx.incidents);
+    const alertDocs: Record<string, unknown>[] = alerts.map((a, i) =>
+      alertToDoc(a, { seq: String(i).padStart(6, '0'), incidentId: a.incidentId, claimedAt: null }) as unknown as Record<string, unknown>,
+    );
+    // An alert still being applied (incidentId null) is not counted yet.
+    const pending = alertToDoc({ ...alerts[0]!, id: 'pending', ruleId: 'sigma-pending', createdAt: iso(T0 + 100 * DAY) }, { seq: 'zzz', incidentId: null, claimedAt: Date.now() });
+    alertDocs.push(pending as unknown as Record<string, unknown>);
+    const queries: RuleAlertCountQuery[] = [
+      { since: iso(T0 - DAY) },
+      { since: iso(T0 - DAY), limit: 3 },
+      { since: iso(T0 + 40 * DAY) },
+      { since: '2025-02-15T10:00:00+02:00', agencyIds: [fx.agencyIds[1]!] },
+      { since: iso(T0), agencyIds: [fx.agencyIds[0]!, fx.agencyIds[2]!], limit: 4 },
+      { since: iso(T0), agencyIds: [fx.agencyIds[3]!] },
+      { since: iso(T0 + 400 * DAY) },
+      { since: iso(T0), limit: 500 },
+    ];
+    for (const q of queries) {
+      const fromMingo = ruleCountsFromGroups(new Aggregator(alertCountsByRulePipeline(q)).run(alertDocs));
+      assert.deepEqual(fromMingo, await s.incidents.alertCountsByRule(q), JSON.stringify(q));
+      assert.deepEqual(fromMingo, referenceRuleCounts(alerts, q));
+    }
+    assert.equal(ruleCountsFromGroups(new Aggregator(alertCountsByRulePipeline({ since: iso(T0) })).run(alertDocs)).length, 9);
+  });
+
+  it('saved views: the visibility query and sort select what SQLite lists', async function () {
+    const at = iso(T0);
+    const made = [];
+    const owners: [string, string | null][] = [['u-ana', null], ['u-ben', null], ['u-aa', 'agency-a'], ['u-ab', 'agency-a'], ['u-ba', 'agency-b']];
+    let n = 0;
+    for (const [ownerId, scope] of owners) {
+      for (const [name, shared] of [['Open criticals', true], ['mine', false], ['ALPHA', n % 2 === 0], ['beta', true]] as const) {
+        made.push(await s.views.create({ ownerId, owner: ownerId.slice(2), scope, name, query: `q=${n++}`, shared, at }));
+      }
+    }
+    const viewDocs = made.map(savedViewToDoc);
+    for (const d of viewDocs) assert.deepEqual(docToSavedView(d), made.find((v) => v.id === d._id));
+    const viewers = [
+      { ownerId: 'u-ana', scope: null },
+      { ownerId: 'u-lead', scope: null },
+      { ownerId: 'u-aa', scope: 'agency-a' },
+      { ownerId: 'u-new', scope: 'agency-b' },
+      { ownerId: 'u-x', scope: 'agency-none' },
+    ];
+    for (const viewer of viewers) {
+      const fromMingo = new Query(savedViewsVisibleQuery(viewer)).find(viewDocs).sort({ ...savedViewSortSpec }).all().map((d) => docToSavedView(d as never));
+      assert.deepEqual(fromMingo, await s.views.listVisible(viewer), JSON.stringify(viewer));
+    }
+    assert.equal((await s.views.listVisible({ ownerId: 'u-x', scope: 'agency-none' })).length, 0);
+    assert.ok((await s.views.listVisible({ ownerId: 'u-ana', scope: null })).length > 4);
   });
 });

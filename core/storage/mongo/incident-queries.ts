@@ -14,8 +14,15 @@ import {
   joinWindowStart,
   severityRank,
 } from '../shared/incident-rules.js';
-import { decodeCursor, normalizeFilter } from '../shared/paging.js';
-import type { IncidentFilter, IncidentSummary, RecordAlertInput } from '../storage.port.js';
+import { clampRuleCountLimit, decodeCursor, normalizeFilter } from '../shared/paging.js';
+import { toIso } from '../shared/time.js';
+import type {
+  IncidentFilter,
+  IncidentSummary,
+  RecordAlertInput,
+  RuleAlertCount,
+  RuleAlertCountQuery,
+} from '../storage.port.js';
 
 export type MongoFilter = Record<string, unknown>;
 export type PipelineStage = Record<string, unknown>;
@@ -57,6 +64,14 @@ export function incidentFilterToQuery(filter: IncidentFilter, cursor?: string | 
       ],
     });
   }
+  if (f.categories !== undefined) and.push({ category: { $in: f.categories } });
+  // `$in` with null matches a null (or missing) assignee: unassigned.
+  if (f.assignees !== undefined) and.push({ assignee: { $in: f.assignees } });
+  if (f.host !== undefined) {
+    and.push({ $expr: { $or: [sameIgnoringCase('$host', f.host), inListIgnoringCase('$entities.hosts', f.host)] } });
+  }
+  if (f.user !== undefined) and.push({ $expr: inListIgnoringCase('$entities.users', f.user) });
+  if (f.ip !== undefined) and.push({ 'entities.ips': f.ip });
   if (cursor) {
     const c = decodeCursor(cursor);
     and.push({ $or: [{ lastSeen: { $lt: c.lastSeen } }, { lastSeen: c.lastSeen, _id: { $lt: c.id } }] });
@@ -64,6 +79,22 @@ export function incidentFilterToQuery(filter: IncidentFilter, cursor?: string | 
   if (and.length === 0) return {};
   if (and.length === 1) return and[0]!;
   return { $and: and };
+}
+
+/*
+ * Pivots compare ignoring case with $toLower on both sides, in the server: Mongo defines $toLower for ASCII letters,
+ * which is what SQLite's NOCASE folds. (An anchored /i regex would fold more of Unicode, and its `$` also matches
+ * before a final newline.) The value is wrapped in $literal, so "$host" stays a string. $expr uses no index: the
+ * pivots narrow what the other fields (agency, status, time) select.
+ */
+const lowered = (value: string) => ({ $toLower: { $literal: value } });
+
+function sameIgnoringCase(path: string, value: string) {
+  return { $eq: [{ $toLower: { $ifNull: [path, ''] } }, lowered(value)] };
+}
+
+function inListIgnoringCase(path: string, value: string) {
+  return { $in: [lowered(value), { $map: { input: { $ifNull: [path, []] }, as: 'v', in: { $toLower: '$$v' } } }] };
 }
 
 /** Counts per severity, status and agency in one pass: $match, then a $facet of $group stages. */
@@ -166,4 +197,23 @@ export function incidentJoinUpdate(input: RecordAlertInput): PipelineStage[] {
     },
     { $set: { severity: { $arrayElemAt: [lit([...SEVERITIES]), '$severityRank'] } } },
   ];
+}
+
+/**
+ * Alerts per rule since a time, most first (ties by ruleId), on the alerts collection. Served by {createdAt, agencyId}.
+ * Alerts still being applied (incidentId null, see incidents.ts) are left out.
+ */
+export function alertCountsByRulePipeline(query: RuleAlertCountQuery): PipelineStage[] {
+  const match: MongoFilter = { createdAt: { $gte: toIso(query.since, 'since') }, incidentId: { $ne: null } };
+  if (query.agencyIds !== undefined) match.agencyId = { $in: [...query.agencyIds] };
+  return [
+    { $match: match },
+    { $group: { _id: '$ruleId', count: { $sum: 1 } } },
+    { $sort: { count: -1, _id: 1 } },
+    { $limit: clampRuleCountLimit(query.limit) },
+  ];
+}
+
+export function ruleCountsFromGroups(output: readonly unknown[]): RuleAlertCount[] {
+  return (output as { _id: unknown; count: number }[]).map((g) => ({ ruleId: String(g._id), count: g.count }));
 }

@@ -28,11 +28,13 @@ import { toIso } from '../shared/time.js';
 import type { IncidentStore, RecordAlertInput, RecordAlertResult } from '../storage.port.js';
 import type { MongoConnection } from './connection.js';
 import {
+  alertCountsByRulePipeline,
   incidentFilterToQuery,
   incidentJoinFilter,
   incidentJoinUpdate,
   incidentSortSpec,
   incidentSummaryPipeline,
+  ruleCountsFromGroups,
   summaryFromFacet,
 } from './incident-queries.js';
 import { alertToDoc, docToAlert, docToIncident, docToTimelineEntry, incidentToDoc } from './mappers.js';
@@ -147,6 +149,11 @@ export function createMongoIncidentStore(c: MongoConnection): IncidentStore {
     async alerts(incidentId) {
       const docs = await c.models.Alert.find({ incidentId }).sort({ createdAt: 1, seq: 1 }).lean();
       return docs.map(docToAlert);
+    },
+
+    async alertCountsByRule(query) {
+      if (query.agencyIds?.length === 0) return [];
+      return ruleCountsFromGroups(await c.models.Alert.aggregate(alertCountsByRulePipeline(query) as never[]));
     },
 
     async timeline(incidentId) {

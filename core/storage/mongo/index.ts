@@ -9,6 +9,7 @@ import { MongoConnection } from './connection.js';
 import { createMongoIncidentStore } from './incidents.js';
 import { registerMongoConnection } from './registry.js';
 import { createMongoReportAttachmentStore, createMongoReportNotificationStore, createMongoReportStore } from './reports.js';
+import { createMongoSavedViewStore } from './saved-views.js';
 import { createMongoStatusDefinitionStore } from './status-definitions.js';
 import { createMongoStatsStore } from './stats.js';
 import { createMongoUserStore } from './users.js';
@@ -39,6 +40,7 @@ export function createMongoStorage(opts: MongoStorageOptions): Storage {
     comments: createMongoCommentStore(conn),
     audit: createMongoAuditStore(conn),
     statusDefinitions: createMongoStatusDefinitionStore(conn),
+    views: createMongoSavedViewStore(conn),
     stats: createMongoStatsStore(conn),
     reports: createMongoReportStore(conn),
     reportAttachments: createMongoReportAttachmentStore(conn),

@@ -215,6 +215,8 @@ const alertSchema = new Schema<AlertDoc>(
   { ...options, collection: 'alerts' },
 );
 alertSchema.index({ incidentId: 1, createdAt: 1, seq: 1 });
+// The overview's top rules: alerts of the last day (incident-queries.ts alertCountsByRulePipeline).
+alertSchema.index({ createdAt: 1, agencyId: 1 });
 
 const timelineSchema = new Schema<TimelineDoc>(
   {
@@ -367,6 +369,39 @@ const agentHealthSchema = new Schema<AgentHealthDoc>(
   { ...options, collection: 'agent_health' },
 );
 
+/** A saved incident-list view; nameKey is name.toLowerCase(), unique per owner. */
+export interface SavedViewDoc {
+  _id: string;
+  ownerId: string;
+  owner: string;
+  scope: string | null;
+  name: string;
+  nameKey: string;
+  query: string;
+  shared: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+const savedViewSchema = new Schema<SavedViewDoc>(
+  {
+    _id: str,
+    ownerId: str,
+    owner: str,
+    scope: nullableStr,
+    name: str,
+    nameKey: str,
+    // Not `required`: mongoose would refuse '' (a view of the whole list).
+    query: { type: String, default: '' },
+    shared: { type: Boolean, required: true },
+    createdAt: str,
+    updatedAt: str,
+  },
+  { ...options, collection: 'saved_views' },
+);
+savedViewSchema.index({ ownerId: 1, nameKey: 1 }, { unique: true });
+savedViewSchema.index({ shared: 1, scope: 1 });
+
 export interface MongoModels extends ReportModels, StatsModels {
   Agency: Model<AgencyDoc>;
   Agent: Model<AgentDoc>;
@@ -381,6 +416,7 @@ export interface MongoModels extends ReportModels, StatsModels {
   Link: Model<LinkDoc>;
   Audit: Model<AuditDoc>;
   StatusDefinition: Model<StatusDefinitionDoc>;
+  SavedView: Model<SavedViewDoc>;
 }
 
 export function registerModels(conn: Connection): MongoModels {
@@ -400,5 +436,6 @@ export function registerModels(conn: Connection): MongoModels {
     Link: conn.model<LinkDoc>('IncidentLink', linkSchema),
     Audit: conn.model<AuditDoc>('AuditEntry', auditSchema),
     StatusDefinition: conn.model<StatusDefinitionDoc>('StatusDefinition', statusDefinitionSchema),
+    SavedView: conn.model<SavedViewDoc>('SavedView', savedViewSchema),
   };
 }

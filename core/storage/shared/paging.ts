@@ -41,8 +41,9 @@ export function decodeCursor(cursor: string): IncidentCursor {
 }
 
 /**
- * The filter as adapters apply it: times normalised, an empty `q` dropped. An empty array in status, severity or
- * agencyIds is kept: it matches nothing (an agency admin with no agency must see nothing, not everything).
+ * The filter as adapters apply it: times normalised, an empty `q` or pivot dropped, assignees de-duplicated. An
+ * empty array in status, severity, agencyIds, categories or assignees is kept: it matches nothing (an agency admin
+ * with no agency must see nothing, not everything).
  */
 export function normalizeFilter(filter: IncidentFilter): IncidentFilter {
   const out: IncidentFilter = {};
@@ -52,5 +53,23 @@ export function normalizeFilter(filter: IncidentFilter): IncidentFilter {
   if (filter.from !== undefined) out.from = toIso(filter.from, 'from');
   if (filter.to !== undefined) out.to = toIso(filter.to, 'to');
   if (filter.q !== undefined && filter.q !== '') out.q = filter.q;
+  if (filter.categories !== undefined) out.categories = [...filter.categories];
+  if (filter.assignees !== undefined) out.assignees = [...new Set(filter.assignees)];
+  if (filter.host !== undefined && filter.host !== '') out.host = filter.host;
+  if (filter.user !== undefined && filter.user !== '') out.user = filter.user;
+  if (filter.ip !== undefined && filter.ip !== '') out.ip = filter.ip;
   return out;
+}
+
+/** The named assignees of a normalised filter, and whether unassigned incidents match too. */
+export function splitAssignees(assignees: readonly (string | null)[]): { names: string[]; unassigned: boolean } {
+  return { names: assignees.filter((a): a is string => a !== null), unassigned: assignees.includes(null) };
+}
+
+export const DEFAULT_RULE_COUNT_LIMIT = 10;
+export const MAX_RULE_COUNT_LIMIT = 100;
+
+export function clampRuleCountLimit(limit: number | undefined): number {
+  if (limit === undefined || !Number.isFinite(limit)) return DEFAULT_RULE_COUNT_LIMIT;
+  return Math.min(MAX_RULE_COUNT_LIMIT, Math.max(1, Math.floor(limit)));
 }

@@ -3,7 +3,7 @@
  * parameter (`IN (SELECT value FROM json_each(?))`) so each filter shape is a single prepared statement.
  */
 import type { IncidentFilter } from '../storage.port.js';
-import type { IncidentCursor } from '../shared/paging.js';
+import { splitAssignees, type IncidentCursor } from '../shared/paging.js';
 
 export interface SqlWhere {
   /** '' or 'WHERE ...' */
@@ -46,6 +46,33 @@ export function incidentWhere(filter: IncidentFilter, cursor?: IncidentCursor | 
         `${entity('hosts')} OR ${entity('users')} OR ${entity('ips')})`,
     );
     params.push(like, like, like, like, like, like);
+  }
+  inList('category', filter.categories);
+  if (filter.assignees !== undefined) {
+    const { names, unassigned } = splitAssignees(filter.assignees);
+    const either: string[] = [];
+    // [] (no name, no null) keeps the IN over an empty list: it matches nothing.
+    if (names.length > 0 || !unassigned) {
+      either.push('assignee IN (SELECT value FROM json_each(?))');
+      params.push(JSON.stringify(names));
+    }
+    if (unassigned) either.push('assignee IS NULL');
+    parts.push(either.length === 1 ? either[0]! : `(${either.join(' OR ')})`);
+  }
+  // Pivots: exact values. NOCASE folds ASCII letters only, as Mongo's $toLower does.
+  const inEntities = (list: string, collate: string) =>
+    `EXISTS (SELECT 1 FROM json_each(entities, '$.${list}') WHERE value = ?${collate})`;
+  if (filter.host !== undefined) {
+    parts.push(`(host = ? COLLATE NOCASE OR ${inEntities('hosts', ' COLLATE NOCASE')})`);
+    params.push(filter.host, filter.host);
+  }
+  if (filter.user !== undefined) {
+    parts.push(inEntities('users', ' COLLATE NOCASE'));
+    params.push(filter.user);
+  }
+  if (filter.ip !== undefined) {
+    parts.push(inEntities('ips', ''));
+    params.push(filter.ip);
   }
   if (cursor) {
     parts.push('(last_seen < ? OR (last_seen = ? AND id < ?))');

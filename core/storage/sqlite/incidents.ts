@@ -11,6 +11,7 @@ import {
 } from '../shared/incident-rules.js';
 import {
   clampLimit,
+  clampRuleCountLimit,
   decodeCursor,
   encodeCursor,
   normalizeFilter,
@@ -165,6 +166,21 @@ export function createSqliteIncidentStore(h: SqliteHandle): IncidentStore {
 
     async alerts(incidentId) {
       return (h.stmt(SQL.alertsOf).all(incidentId) as AlertRow[]).map(toAlert);
+    },
+
+    async alertCountsByRule(query) {
+      const since = toIso(query.since, 'since');
+      const limit = clampRuleCountLimit(query.limit);
+      if (query.agencyIds?.length === 0) return [];
+      // Served by alerts(created_at, agency_id, rule_id) (migration 6): a range scan of the window, no table reads.
+      const byAgency = query.agencyIds ? 'AND agency_id IN (SELECT value FROM json_each(?))' : '';
+      const rows = h
+        .stmt(
+          `SELECT rule_id, COUNT(*) AS n FROM alerts WHERE created_at >= ? ${byAgency}
+           GROUP BY rule_id ORDER BY n DESC, rule_id LIMIT ?`,
+        )
+        .all(since, ...(query.agencyIds ? [JSON.stringify(query.agencyIds)] : []), limit) as { rule_id: string; n: number }[];
+      return rows.map((r) => ({ ruleId: r.rule_id, count: r.n }));
     },
 
     async timeline(incidentId) {

@@ -9,6 +9,7 @@ import { SqliteConnection } from './connection.js';
 import { createSqliteIncidentStore } from './incidents.js';
 import { registerSqliteConnection } from './registry.js';
 import { createSqliteReportAttachmentStore, createSqliteReportNotificationStore, createSqliteReportStore } from './reports.js';
+import { createSqliteSavedViewStore } from './saved-views.js';
 import { createSqliteStatusDefinitionStore } from './status-definitions.js';
 import { createSqliteStatsStore } from './stats.js';
 import { createSqliteUserStore } from './users.js';
@@ -50,6 +51,7 @@ export function createSqliteStorage(opts: SqliteStorageOptions): Storage {
     comments: createSqliteCommentStore(conn),
     audit: createSqliteAuditStore(conn),
     statusDefinitions: createSqliteStatusDefinitionStore(conn),
+    views: createSqliteSavedViewStore(conn),
     stats: createSqliteStatsStore(conn),
     reports: createSqliteReportStore(conn),
     reportAttachments: createSqliteReportAttachmentStore(conn),

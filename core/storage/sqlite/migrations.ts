@@ -338,6 +338,33 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 6,
+    name: 'saved views and alert counts',
+    up(db) {
+      db.exec(`
+        -- name_key is the lower-cased name: unique per owner. scope is the agency a shared view is visible in (NULL
+        -- for national roles); owner_id has no foreign key, as the Mongo adapter could not enforce one either.
+        CREATE TABLE saved_views (
+          id         TEXT PRIMARY KEY,
+          owner_id   TEXT NOT NULL,
+          owner      TEXT NOT NULL,
+          scope      TEXT,
+          name       TEXT NOT NULL,
+          name_key   TEXT NOT NULL,
+          query      TEXT NOT NULL,
+          shared     INTEGER NOT NULL,
+          created_at TEXT NOT NULL,
+          updated_at TEXT NOT NULL
+        );
+        CREATE UNIQUE INDEX saved_views_owner_name ON saved_views(owner_id, name_key);
+        CREATE INDEX saved_views_shared ON saved_views(shared, scope);
+
+        -- The overview's top rules: alerts of the last day per rule, answered from the index alone.
+        CREATE INDEX alerts_created ON alerts(created_at, agency_id, rule_id);
+      `);
+    },
+  },
 ];
 
 /** Applies the pending migrations. IMMEDIATE, so two processes opening one file do not both migrate. */

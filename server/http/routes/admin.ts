@@ -3,6 +3,7 @@ import { agentStatus } from '../../../core/services/agent-health.js';
 import { z } from 'zod';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../../core/errors/app-error.js';
 import { publicAgent } from '../../../core/services/agent-service.js';
+import { ASSIGNABLE_ROLES } from '../../../core/services/incident-service.js';
 import { publicUser } from '../../../core/services/user-service.js';
 import type { ServerContext } from '../../context.js';
 import { agencyScope, currentUser, requireRole } from '../middleware/auth.js';
@@ -38,6 +39,14 @@ export function adminRoutes(ctx: ServerContext): Router {
 
   r.get('/users', requireRole('admin'), async (_req, res) => {
     res.json({ items: (await ctx.storage.users.list()).map(publicUser) });
+  });
+
+  // Who incidents may be assigned to (the console's assignee picker): active admins and analysts, by username.
+  r.get('/assignees', requireRole('admin', 'analyst'), async (_req, res) => {
+    const users = await ctx.storage.users.list();
+    res.json({
+      items: users.filter((u) => !u.disabled && ASSIGNABLE_ROLES.includes(u.role)).map((u) => ({ username: u.username, role: u.role })),
+    });
   });
 
   r.post('/users', requireRole('admin'), async (req, res) => {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import express, { Router } from 'express';
 import type { Agent } from '../../../core/domain/types.js';
 import { BackpressureError } from '../../../core/errors/app-error.js';
+import { countEventsAsync } from '../../../core/metrics/live-metrics.js';
 import { EVENTS_JOB, batchJobId, type EventBatchJob } from '../../../core/queues/events-queue.js';
 import { parseEventBatch } from '../../../core/services/ingest-parser.js';
 import type { ServerContext } from '../../context.js';
@@ -58,6 +59,8 @@ export function eventRoutes(ctx: ServerContext): Router {
           ctx.logger.error({ err, requestId: req.id }, 'queue add failed');
           throw new BackpressureError(503, 'event queue unavailable', 10);
         }
+        // The overview's event rate: not awaited, so the answer does not wait for it.
+        countEventsAsync(ctx.redis, agent.agencyId, parsed.accepted.length, ctx.logger);
       }
       res.status(202).json({
         accepted: parsed.accepted.length,
