@@ -71,7 +71,7 @@ const displayEvent = (e: StoredEvent): AlertEvent => ({ id: e.id, time: e.time, 
  * A correlation firing as an alert. Its id comes from the firing (rule, group, window), not the batch, so the
  * same window firing again through another worker or a retry is recorded once.
  */
-function planForFiring(f: CorrelationFiring, batch: EventBatchJob): AlertPlan {
+function planForFiring(f: CorrelationFiring, batch: Pick<EventBatchJob, 'events'>): AlertPlan {
   const rule = asCompiledRule(f.rule);
   const inBatch = new Map(batch.events.map((e) => [e.id, e]));
   const hosts = new Set(f.events.map((e) => e.host));
@@ -98,6 +98,35 @@ function planForFiring(f: CorrelationFiring, batch: EventBatchJob): AlertPlan {
 function groupValue(fields: Record<string, unknown>, name: string): string {
   const v = fields[name];
   return v === undefined || v === null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+}
+
+type RecorderDeps = { storage: Pick<Storage, 'incidents'>; suppressionMs: number };
+
+function recordPlan(deps: RecorderDeps, plan: AlertPlan, agencyId: string, agentId: string, now: string) {
+  return deps.storage.incidents.recordAlert({
+    alertId: plan.alertId,
+    groupKey: plan.groupKey,
+    suppressionMs: plan.rule.suppressionMs ?? deps.suppressionMs,
+    ruleId: plan.rule.id,
+    ruleTitle: plan.rule.title,
+    level: plan.rule.level,
+    category: plan.rule.category,
+    techniques: techniquesFromTags(plan.rule.tags),
+    tags: plan.rule.tags,
+    ruleAuthor: plan.rule.author,
+    ruleReferences: plan.rule.references,
+    ruleFalsepositives: plan.rule.falsepositives,
+    agencyId,
+    agentId,
+    host: plan.host,
+    entities: plan.entities,
+    eventCount: plan.eventCount,
+    eventIds: plan.eventIds,
+    events: plan.events,
+    firstEventAt: plan.firstEventAt,
+    lastEventAt: plan.lastEventAt,
+    now,
+  });
 }
 
 /**
@@ -232,30 +261,7 @@ export function createBatchProcessor(deps: {
 
     const now = new Date().toISOString();
     for (const plan of plans) {
-      const r = await deps.storage.incidents.recordAlert({
-        alertId: plan.alertId,
-        groupKey: plan.groupKey,
-        suppressionMs: plan.rule.suppressionMs ?? deps.suppressionMs,
-        ruleId: plan.rule.id,
-        ruleTitle: plan.rule.title,
-        level: plan.rule.level,
-        category: plan.rule.category,
-        techniques: techniquesFromTags(plan.rule.tags),
-        tags: plan.rule.tags,
-        ruleAuthor: plan.rule.author,
-        ruleReferences: plan.rule.references,
-        ruleFalsepositives: plan.rule.falsepositives,
-        agencyId: batch.agencyId,
-        agentId: batch.agentId,
-        host: plan.host,
-        entities: plan.entities,
-        eventCount: plan.eventCount,
-        eventIds: plan.eventIds,
-        events: plan.events,
-        firstEventAt: plan.firstEventAt,
-        lastEventAt: plan.lastEventAt,
-        now,
-      });
+      const r = await recordPlan(deps, plan, batch.agencyId, batch.agentId, now);
       if (r.duplicate) {
         result.duplicates++;
         continue;
@@ -267,5 +273,40 @@ export function createBatchProcessor(deps: {
       deps.publish(r.created ? 'new' : 'updated', r.incident);
     }
     return result;
+  };
+}
+
+/** Who raised an alert no agent's batch carried: a correlation window closed by the clock. */
+export const SWEEP_AGENT_ID = 'vigil:correlation';
+
+/**
+ * Closes correlation windows whose outcome is only known at their end (conditions with an upper bound: lt, lte, eq,
+ * neq, ranges) and records their firings. Any number of workers may sweep at once: the engine hands each closed
+ * window to one caller, and an alert's id comes from its firing, so a repeat is recorded once.
+ */
+export function createCorrelationSweeper(deps: {
+  storage: Pick<Storage, 'incidents'>;
+  correlation: () => { engine: CorrelationEngine } | null;
+  settings?: () => DetectionSettings;
+  publish: PublishIncident;
+  suppressionMs: number;
+}) {
+  return async function sweep(at: Date = new Date()): Promise<{ firings: number; alerts: number; byAgency: Map<string, number> }> {
+    const correlation = deps.correlation();
+    const out = { firings: 0, alerts: 0, byAgency: new Map<string, number>() };
+    if (!correlation) return out;
+    const firings = await correlation.engine.sweep(at);
+    const disabled = deps.settings?.().disabledRuleIds;
+    const now = new Date().toISOString();
+    for (const f of firings) {
+      out.firings++;
+      if (!f.alert || disabled?.has(f.rule.id)) continue;
+      const r = await recordPlan(deps, planForFiring(f, { events: [] }), f.agencyId, SWEEP_AGENT_ID, now);
+      if (r.duplicate) continue;
+      out.alerts++;
+      out.byAgency.set(f.agencyId, (out.byAgency.get(f.agencyId) ?? 0) + 1);
+      deps.publish(r.created ? 'new' : 'updated', r.incident);
+    }
+    return out;
   };
 }

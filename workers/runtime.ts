@@ -12,17 +12,19 @@ import { recordArrivals, type Arrival } from '../core/services/absence-monitor.j
 import type { AbsenceRule } from '../core/detection/absence.js';
 import { createCorrelationEngine, type CorrelationEngine, type CorrelationRule } from '../core/detection/correlation/index.js';
 import type { Storage } from '../core/storage/storage.port.js';
-import { createBatchProcessor, type BatchResult } from './pipeline.js';
+import { createBatchProcessor, createCorrelationSweeper, type BatchResult } from './pipeline.js';
 
 export interface WorkerRuntime {
   worker: Worker<EventBatchJob, BatchResult>;
+  /** Closes the correlation windows decided at their end now, as the schedule does (tests call it directly). */
+  sweep(): Promise<void>;
   /** Stops taking jobs, lets the running ones finish, then disconnects. */
   close(): Promise<void>;
 }
 
 /** The detection workers: BullMQ consumer → pipeline → storage → Socket.io emitter. Never imports the server. */
 export function startWorkers(deps: {
-  config: Pick<Config, 'workerConcurrency' | 'suppressionMs'>;
+  config: Pick<Config, 'workerConcurrency' | 'suppressionMs' | 'correlationSweepMs'>;
   redisUrl: string;
   storage: Storage;
   ruleset: LiveRuleset;
@@ -68,6 +70,36 @@ export function startWorkers(deps: {
     logger: log,
   });
 
+  // Windows with an upper bound are decided when they end, whether or not another event arrives: sweep on a clock.
+  const sweep = createCorrelationSweeper({
+    storage: deps.storage,
+    correlation: currentCorrelation,
+    settings: () => deps.ruleset.settings(),
+    publish: (kind, incident) => {
+      emitter.to(roomsForIncident(incident)).emit(kind === 'new' ? 'incident:new' : 'incident:updated', incident);
+    },
+    suppressionMs: deps.config.suppressionMs,
+  });
+  let sweeping: Promise<void> | null = null;
+  const runSweep = () => {
+    if (sweeping) return sweeping;
+    sweeping = sweep()
+      .then(async (r) => {
+        if (r.alerts === 0) return;
+        const tx = emitterRedis.multi();
+        for (const [agencyId, n] of r.byAgency) addCount(tx, 'alerts', agencyId, n, Date.now());
+        await tx.exec();
+        log.info({ firings: r.firings, alerts: r.alerts }, 'correlation windows closed');
+      })
+      .catch((err) => log.error({ err }, 'correlation sweep failed'))
+      .finally(() => {
+        sweeping = null;
+      });
+    return sweeping;
+  };
+  const sweepTimer = setInterval(() => void runSweep(), deps.config.correlationSweepMs);
+  sweepTimer.unref();
+
   const worker = new Worker<EventBatchJob, BatchResult>(
     EVENTS_QUEUE,
     async (job) => {
@@ -96,8 +128,11 @@ export function startWorkers(deps: {
 
   return {
     worker,
+    sweep: runSweep,
     async close() {
+      clearInterval(sweepTimer);
       await worker.close();
+      await sweeping;
       workerConnection.disconnect();
       correlationRedis.disconnect();
       emitterRedis.disconnect();

@@ -31,6 +31,8 @@ export const configSchema = z.object({
   INGEST_QUEUE_HIGH_WATER: positiveInt(2000),
   WORKER_CONCURRENCY: positiveInt(2),
   INCIDENT_SUPPRESSION_MINUTES: positiveInt(10),
+  /** How often workers close correlation windows that are decided at their end (lt, lte, eq, neq, ranges). */
+  CORRELATION_SWEEP_SECONDS: positiveInt(30),
   /** Minutes without events or heartbeats before an agent counts as silent (per-agent override in the API). */
   AGENT_SILENCE_MINUTES: positiveInt(15),
   SESSION_TTL_HOURS: positiveInt(12),
@@ -73,6 +75,7 @@ export interface Config {
   ingest: { maxEvents: number; maxBytes: number; queueHighWater: number };
   workerConcurrency: number;
   suppressionMs: number;
+  correlationSweepMs: number;
   agentSilenceMinutes: number;
   sessionTtlMs: number;
   cookieSecure: boolean;
@@ -133,6 +136,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     }),
     workerConcurrency: c.WORKER_CONCURRENCY,
     suppressionMs: c.INCIDENT_SUPPRESSION_MINUTES * 60_000,
+    correlationSweepMs: c.CORRELATION_SWEEP_SECONDS * 1_000,
     agentSilenceMinutes: c.AGENT_SILENCE_MINUTES,
     sessionTtlMs: c.SESSION_TTL_HOURS * 3_600_000,
     cookieSecure: c.COOKIE_SECURE,
