@@ -1,10 +1,12 @@
 import { agencyName, findAgency } from '../agencies';
-import { severityBadge, statusBadge } from '../components/badges';
+import { severityBadge, severityLabel } from '../components/badges';
 import { icon } from '../components/icons';
 import { h, isSafeUrl, type Child } from '../dom';
-import { attackUrl, flatten, formatDateTime, formatDateTimeLong, humanize } from '../format';
+import { attackUrl, flatten, formatDateTime, formatDateTimeLong, humanize, shortId } from '../format';
 import { formatNumber, hasKey, t, tp } from '../i18n';
-import type { Alert, AlertEvent, Incident, RuleInfo, TimelineEntry } from '../types';
+import { SEVERITIES, type Alert, type AlertEvent, type Incident, type RuleInfo, type Severity, type TimelineEntry } from '../types';
+import { categoryName, incidentStatusKey, statusChip, typeName } from './incident-labels';
+import { copyValueButton, pivotKind, valueWithTools, type PivotKind } from './incident-pivot';
 
 /** Building blocks of the incident page; each returns a fresh element for the data it is given. */
 
@@ -45,39 +47,76 @@ export function tagChip(tag: string): HTMLElement {
   return h('span', { class: 'chip' }, tag);
 }
 
-function chipList(values: readonly string[], mono = false): HTMLElement {
-  if (values.length === 0) return none();
-  return h('ul', { class: 'chips' }, values.map((v) => h('li', null, h('span', { class: `chip${mono ? ' mono' : ''}` }, v))));
-}
-
 // ---- Header ---------------------------------------------------------------------------------------------------------
 
-export function incidentHeader(incident: Incident, liveNote: HTMLElement, actions?: Child): HTMLElement {
+export function incidentHref(id: string): string {
+  return `/incidents/${encodeURIComponent(id)}`;
+}
+
+export interface HeaderParts {
+  liveNote: HTMLElement;
+  /** The action bar (admins and analysts) and its feedback line; kept across re-renders by the page. */
+  actions?: Child;
+  /** A line under the title for people who may not act (agency admins). */
+  note?: Child;
+}
+
+export function incidentHeader(incident: Incident, parts: HeaderParts): HTMLElement {
   const agency = findAgency(incident.agencyId);
+  const statusKey = incidentStatusKey(incident);
   return h(
     'header',
-    { class: `card incident-head incident-head--${incident.severity}` },
+    { class: `card incident-head incident-head--${incident.severity}`, 'data-testid': 'incident-head' },
     h(
       'div',
       { class: 'incident-head__top' },
-      severityBadge(incident.severity),
-      statusBadge(incident.status),
-      h('span', { class: 'incident-head__id mono', title: t('incident.id') }, incident.id),
-      liveNote,
-      actions ? h('div', { class: 'incident-head__actions' }, actions) : null,
+      h('span', { 'data-testid': 'incident-severity', 'data-value': incident.severity }, severityBadge(incident.severity)),
+      h('span', { 'data-testid': 'incident-status', 'data-value': statusKey }, statusChip(statusKey)),
+      h(
+        'span',
+        { class: 'incident-head__id' },
+        h('span', { class: 'mono', title: t('incident.id') }, incident.id),
+        copyValueButton(incident.id, t('triage.copyId')),
+      ),
+      parts.liveNote,
     ),
     h('h1', { class: 'incident-head__title', 'data-testid': 'incident-title' }, incident.title),
+    parts.actions ?? null,
+    parts.note ? h('p', { class: 'incident-head__note muted' }, parts.note) : null,
     h(
       'dl',
       { class: 'facts facts--head' },
       fact(t('incident.agency'), agency ? `${agency.name} (${agency.code})` : agencyName(incident.agencyId)),
-      fact(t('incident.host'), incident.host ? h('span', { class: 'mono' }, incident.host) : none()),
+      fact(
+        t('incident.host'),
+        incident.host
+          ? valueWithTools(incident.host, { kind: 'host', copyLabel: t('triage.copyValue', { value: incident.host }) })
+          : none(),
+      ),
       fact(t('incident.alerts'), h('span', { class: 'num' }, formatNumber(incident.alertCount))),
       fact(t('incident.events'), h('span', { class: 'num' }, formatNumber(incident.eventCount))),
       fact(t('incident.firstSeen'), time(incident.firstSeen)),
       fact(t('incident.lastSeen'), time(incident.lastSeen)),
-      fact(t('incident.category'), incident.category ? humanize(incident.category) : none()),
-      fact(t('incident.assignee'), incident.assignee ?? h('span', { class: 'muted' }, t('incident.unassigned'))),
+      fact(
+        t('incident.category'),
+        h(
+          'span',
+          { 'data-testid': 'incident-category', 'data-value': incident.category },
+          incident.category ? categoryName(incident.category) : none(),
+        ),
+      ),
+      fact(
+        t('triage.typeFact'),
+        h('span', { 'data-testid': 'incident-type', 'data-value': incident.type ?? '' }, incident.type ? typeName(incident.type) : none()),
+      ),
+      fact(
+        t('incident.assignee'),
+        h(
+          'span',
+          { 'data-testid': 'incident-assignee', 'data-value': incident.assignee ?? '' },
+          incident.assignee ?? h('span', { class: 'muted' }, t('incident.unassigned')),
+        ),
+      ),
       fact(
         t('incident.techniques'),
         incident.techniques.length ? h('ul', { class: 'chips' }, incident.techniques.map((tq) => h('li', null, tagChip(tq)))) : none(),
@@ -121,24 +160,41 @@ export function ruleCard(ruleId: string, rule: RuleInfo | undefined): HTMLElemen
 
 // ---- Entities -------------------------------------------------------------------------------------------------------
 
+function entityList(values: readonly string[] | undefined, kind: PivotKind | null, testId: string): HTMLElement {
+  if (!values || values.length === 0) return none();
+  return h(
+    'ul',
+    { class: 'entity-list', 'data-testid': testId },
+    values.map((v) =>
+      h('li', null, valueWithTools(v, { kind, copyLabel: t('triage.copyValue', { value: v }) })),
+    ),
+  );
+}
+
 export function entitiesCard(incident: Incident): HTMLElement {
+  const { hashes, domains } = incident.entities;
   return h(
     'section',
-    { class: 'card', 'aria-labelledby': 'entities-title' },
+    { class: 'card', 'aria-labelledby': 'entities-title', 'data-testid': 'incident-entities' },
     h('h2', { class: 'card__title', id: 'entities-title' }, t('incident.entities')),
     h(
       'dl',
       { class: 'facts facts--stack' },
-      fact(t('incident.entityHosts'), chipList(incident.entities.hosts, true)),
-      fact(t('incident.entityUsers'), chipList(incident.entities.users, true)),
-      fact(t('incident.entityIps'), chipList(incident.entities.ips, true)),
+      fact(t('incident.entityHosts'), entityList(incident.entities.hosts, 'host', 'entities-hosts')),
+      fact(t('incident.entityUsers'), entityList(incident.entities.users, 'user', 'entities-users')),
+      fact(t('incident.entityIps'), entityList(incident.entities.ips, 'ip', 'entities-ips')),
+      hashes?.length ? fact(t('triage.entityHashes'), entityList(hashes, null, 'entities-hashes')) : null,
+      domains?.length ? fact(t('triage.entityDomains'), entityList(domains, null, 'entities-domains')) : null,
     ),
   );
 }
 
 // ---- Alerts ---------------------------------------------------------------------------------------------------------
 
-/** Every field of an event, nested values flattened to dotted paths, in a key/value table. */
+/**
+ * Every field of an event, nested values flattened to dotted paths, in a key/value table. Each value can be copied;
+ * hosts, IPs and users also link to the incident list filtered by them.
+ */
 export function fieldsTable(fields: Record<string, unknown>): HTMLElement {
   const entries = flatten(fields);
   if (entries.length === 0) return h('p', { class: 'muted' }, t('incident.noFields'));
@@ -150,7 +206,23 @@ export function fieldsTable(fields: Record<string, unknown>): HTMLElement {
     h(
       'tbody',
       null,
-      entries.map(([key, value]) => h('tr', null, h('th', { scope: 'row', class: 'kv__key' }, key), h('td', { class: 'kv__value' }, value))),
+      entries.map(([key, value]) =>
+        h(
+          'tr',
+          { 'data-field': key },
+          h('th', { scope: 'row', class: 'kv__key' }, key),
+          h(
+            'td',
+            { class: 'kv__value' },
+            valueWithTools(value, {
+              kind: pivotKind(key, value),
+              copyLabel: t('triage.copyField', { field: key }),
+              mono: true,
+              className: 'val--cell',
+            }),
+          ),
+        ),
+      ),
     ),
   );
 }
@@ -165,7 +237,13 @@ function eventBlock(event: AlertEvent): HTMLElement {
       { class: 'event__head' },
       icon('clock', 14),
       time(event.time),
-      event.host ? h('span', { class: 'chip mono', title: t('incident.eventHost') }, event.host) : null,
+      event.host
+        ? h(
+            'span',
+            { class: 'chip chip--tools', title: t('incident.eventHost') },
+            valueWithTools(event.host, { kind: 'host', copyLabel: t('triage.copyValue', { value: event.host }) }),
+          )
+        : null,
       source.length ? h('span', { class: 'chip chip--source', title: t('incident.eventSource') }, source.join(' / ')) : null,
       h('span', { class: 'event__id mono', title: t('incident.eventId') }, event.id),
     ),
@@ -216,38 +294,103 @@ function actionLabel(action: string): string {
   return hasKey(key) ? t(key) : humanize(action);
 }
 
-export function timelineCard(entries: readonly TimelineEntry[]): HTMLElement {
+const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+const isSeverity = (v: unknown): v is Severity => typeof v === 'string' && (SEVERITIES as readonly string[]).includes(v);
+
+function incidentRef(id: string): HTMLElement {
+  return h('a', { class: 'mono', href: incidentHref(id), title: id }, shortId(id));
+}
+
+/** "from → to", each side worded by `label` (null/empty as `empty`). */
+function change(details: Record<string, unknown>, label: (v: string) => Child, empty: string): HTMLElement {
+  const side = (v: unknown) => {
+    const s = str(v);
+    return s === null ? h('span', { class: 'muted' }, empty) : h('span', null, label(s));
+  };
+  return h('p', { class: 'timeline__change' }, side(details.from), h('span', { class: 'timeline__arrow' }, ' → '), side(details.to));
+}
+
+/** A readable line for the changes the lifecycle writes; other entries show their details as key/value pairs. */
+function timelineSummary(entry: TimelineEntry, rules: Record<string, RuleInfo>): Child {
+  const d = entry.details ?? {};
+  switch (entry.action) {
+    case 'status_changed':
+      return change(d, (v) => statusChip(v), t('triage.tl.none'));
+    case 'assigned':
+      return change(d, (v) => v, t('triage.tl.nobody'));
+    case 'severity_changed':
+      return change(d, (v) => (isSeverity(v) ? severityLabel(v) : humanize(v)), t('triage.tl.none'));
+    case 'category_changed':
+      return change(d, categoryName, t('triage.tl.none'));
+    case 'type_changed':
+      return change(d, typeName, t('triage.tl.none'));
+    case 'commented': {
+      const excerpt = str(d.excerpt);
+      return excerpt ? h('p', { class: 'timeline__excerpt' }, excerpt) : null;
+    }
+    case 'merged_into': {
+      const into = str(d.into);
+      return into ? h('p', { class: 'timeline__change' }, icon('merge', 12), ' ', incidentRef(into)) : null;
+    }
+    case 'merged_from': {
+      const source = str(d.source);
+      return h(
+        'p',
+        { class: 'timeline__change' },
+        source ? [icon('merge', 12), ' ', incidentRef(source), ' · '] : null,
+        h('span', { class: 'muted' }, t('triage.mergedCounts', { alerts: num(d.alerts), events: num(d.events) })),
+      );
+    }
+    case 'linked':
+    case 'unlinked': {
+      const other = str(d.other);
+      return other ? h('p', { class: 'timeline__change' }, icon('link', 12), ' ', incidentRef(other)) : null;
+    }
+    case 'created': {
+      const ruleId = str(d.ruleId);
+      if (!ruleId) return null;
+      return h('p', { class: 'timeline__note' }, h('span', { class: 'muted' }, `${t('triage.tl.rule')}: `), rules[ruleId]?.title ?? h('span', { class: 'mono' }, ruleId));
+    }
+    default: {
+      const details = flatten(d);
+      return details.length
+        ? h(
+            'dl',
+            { class: 'timeline__details' },
+            details.map(([k, v]) => h('div', null, h('dt', null, k), h('dd', { class: 'mono' }, v))),
+          )
+        : null;
+    }
+  }
+}
+
+export function timelineCard(entries: readonly TimelineEntry[], rules: Record<string, RuleInfo> = {}): HTMLElement {
   const sorted = [...entries].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
   return h(
     'section',
-    { class: 'card', 'aria-labelledby': 'timeline-title' },
-    h('h2', { class: 'card__title', id: 'timeline-title' }, t('incident.timeline')),
+    { class: 'card', 'aria-labelledby': 'timeline-title', 'data-testid': 'incident-timeline' },
+    h('h2', { class: 'card__title', id: 'timeline-title' }, t('incident.timeline'), h('span', { class: 'count-pill' }, String(sorted.length))),
     sorted.length === 0
       ? h('p', { class: 'muted' }, t('incident.noTimeline'))
       : h(
           'ol',
           { class: 'timeline' },
-          sorted.map((entry) => {
-            const details = flatten(entry.details ?? {});
-            return h(
+          sorted.map((entry) =>
+            h(
               'li',
-              { class: `timeline__item timeline__item--${entry.action.replace(/[^a-z0-9_-]/gi, '')}` },
+              { class: `timeline__item timeline__item--${entry.action.replace(/[^a-z0-9_-]/gi, '')}`, 'data-action': entry.action },
               h('span', { class: 'timeline__dot', 'aria-hidden': 'true' }),
               h(
                 'div',
                 { class: 'timeline__content' },
                 h('div', { class: 'timeline__head' }, h('strong', null, actionLabel(entry.action)), h('span', { class: 'muted' }, entry.actor)),
                 time(entry.at),
-                details.length
-                  ? h(
-                      'dl',
-                      { class: 'timeline__details' },
-                      details.map(([k, v]) => h('div', null, h('dt', null, k), h('dd', { class: 'mono' }, v))),
-                    )
-                  : null,
+                timelineSummary(entry, rules),
               ),
-            );
-          }),
+            ),
+          ),
         ),
   );
 }
+
