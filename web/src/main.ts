@@ -11,6 +11,7 @@ import { errorState, loadingState } from './components/states';
 import { h, replace } from './dom';
 import { onLanguageChange, t } from './i18n';
 import { connectLive, disconnectLive } from './live';
+import { startNotifications } from './notify';
 import { agenciesPage } from './pages/admin-agencies';
 import { agentsPage } from './pages/admin-agents';
 import { usersPage } from './pages/admin-users';
@@ -83,6 +84,8 @@ function startLive(): void {
   connectLive(() => {
     if (session.user) signOut(true);
   });
+  // Sound / desktop alerts for new critical incidents (off until the user turns them on in the header).
+  startNotifications({ navigate: (path) => router.navigate(path) });
 }
 
 function signIn(user: SessionUser, next: string): void {

@@ -9,6 +9,7 @@ import { roleBadge } from './badges';
 import { REPORT_ROLES } from '../pages/reports-api';
 import { icon, type IconName } from './icons';
 import { openShortcutHelp } from '../shortcuts';
+import { notificationControl } from '../notify';
 
 interface NavItem {
   href: string;
@@ -141,7 +142,7 @@ export function createHeader(opts: { onLogout: () => void }): { el: HTMLElement;
     skip,
     h('a', { class: 'brand', href: '/' }, icon('shieldV', 22, 'brand__logo'), brandName),
     navEl,
-    h('div', { class: 'topbar__right' }, health, liveIndicator(), shortcutsButton, userBox, languageSwitcher(), logout),
+    h('div', { class: 'topbar__right' }, health, liveIndicator(), notificationControl(), shortcutsButton, userBox, languageSwitcher(), logout),
   );
 
   /** Re-applies every translated text of the bar in the active language. */
