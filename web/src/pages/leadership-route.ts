@@ -2,12 +2,12 @@
  * The `/leadership` route: who may open it, and the page itself loaded on demand, so Chart.js is downloaded only by
  * those who open the statistics.
  */
-import { errorState, loadingState } from '../components/states';
-import { h, replace } from '../dom';
+import { h } from '../dom';
 import { t } from '../i18n';
 import type { Page } from '../router';
 import { session } from '../session';
 import type { Role } from '../types';
+import { renderLazyPage } from './lazy-page';
 
 /** Roles that see the statistics page (the API also answers agency admins, for their own agency only). */
 export const LEADERSHIP_ROLES: readonly Role[] = ['leadership', 'admin', 'analyst'];
@@ -31,25 +31,5 @@ export const leadershipRoute: Page = (ctx) => {
     );
     return;
   }
-  let alive = true;
-  let cleanup: (() => void) | null = null;
-  const holder = h('div', null, loadingState(t('leadership.loading')));
-  ctx.outlet.append(holder);
-  const mount = () => {
-    import('./leadership')
-      .then((m) => {
-        if (!alive) return;
-        holder.remove();
-        cleanup = m.leadershipPage(ctx);
-        ctx.outlet.querySelector<HTMLElement>('h1')?.focus({ preventScroll: true });
-      })
-      .catch((err: unknown) => {
-        if (alive) replace(holder, errorState(err, mount));
-      });
-  };
-  mount();
-  return () => {
-    alive = false;
-    cleanup?.();
-  };
+  return renderLazyPage(ctx, t('leadership.loading'), () => import('./leadership').then((m) => m.leadershipPage));
 };
