@@ -202,3 +202,6 @@ export interface SavedView {
   createdAt: string;
   updatedAt: string;
 }
+
+/** A saved view as the API shows it: who may see it is the server's business, not the console's. */
+export type PublicSavedView = Pick<SavedView, 'id' | 'name' | 'query' | 'shared' | 'owner' | 'createdAt' | 'updatedAt'>;

@@ -7,7 +7,7 @@
  * can see; a view the caller cannot see is "not found", a visible shared view of someone else is "forbidden".
  */
 import { z } from 'zod';
-import type { Role, SavedView } from '../domain/types.js';
+import type { PublicSavedView, Role, SavedView } from '../domain/types.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../errors/app-error.js';
 import type { Storage } from '../storage/storage.port.js';
 import { incidentListQuerySchema, queryStringToObject } from './incident-list-query.js';
@@ -16,9 +16,7 @@ export const MAX_VIEWS_PER_USER = 50;
 export const VIEW_NAME_MAX = 80;
 export const VIEW_QUERY_MAX = 1000;
 
-/** What the API returns for a view. */
-export type PublicSavedView = Pick<SavedView, 'id' | 'name' | 'query' | 'shared' | 'owner' | 'createdAt' | 'updatedAt'>;
-
+/** What the API returns for a view (PublicSavedView, shared with the console). */
 export function publicView(v: SavedView): PublicSavedView {
   return { id: v.id, name: v.name, query: v.query, shared: v.shared, owner: v.owner, createdAt: v.createdAt, updatedAt: v.updatedAt };
 }

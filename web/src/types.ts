@@ -236,17 +236,8 @@ export interface Assignee {
   role: Role;
 }
 
-/** A saved incident-list view: its filters as the list's URL query string. */
-export interface SavedView {
-  id: string;
-  name: string;
-  /** e.g. `status=new&severity=critical&assignee=me` (no leading `?`). */
-  query: string;
-  shared: boolean;
-  owner: string;
-  createdAt: string;
-  updatedAt: string;
-}
+/** A saved incident-list view, as GET /views lists it: its filters are the list's URL query string. */
+export type { PublicSavedView as SavedView } from '../../core/domain/types';
 
 export interface OverviewPoint {
   t: string;
